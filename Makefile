@@ -1,0 +1,55 @@
+# The course's commands. Quick start: `make demo`, then `make test` (see README.md).
+PYTHON ?= python3
+VENV   ?= .venv
+# Set to PyTorch's CPU wheel index (https://download.pytorch.org/whl/cpu) on a laptop, to get the small CPU build
+# of torch==2.13.0 instead of PyPI's CUDA build on Linux.
+TORCH_INDEX ?=
+
+BIN   := $(VENV)/bin
+STAMP := $(VENV)/.coursekit-installed
+
+# Keep Jupyter, IPython and matplotlib state inside the repository, never in the home folder.
+export JUPYTER_CONFIG_DIR  := $(CURDIR)/.jupyter/config
+export JUPYTER_DATA_DIR    := $(CURDIR)/.jupyter/data
+export JUPYTER_RUNTIME_DIR := $(CURDIR)/.jupyter/runtime
+export IPYTHONDIR          := $(CURDIR)/.jupyter/ipython
+export MPLCONFIGDIR        := $(CURDIR)/.jupyter/matplotlib
+export MPLBACKEND          := Agg
+export PYDEVD_DISABLE_FILE_VALIDATION := 1
+
+.PHONY: help setup demo test lab release clean
+
+help:
+	@echo "make demo     set up .venv, release the notebooks, grade the sample submissions, print the scores"
+	@echo "make test     set up .venv and run the whole test suite"
+	@echo "make lab      JupyterLab on the course (students: notebooks/, instructors: solutions/ + formgrader)"
+	@echo "make release  regenerate notebooks/ (student versions) from solutions/"
+	@echo "make clean    remove .venv and everything generated"
+
+setup: $(STAMP)
+
+$(STAMP): requirements.txt pyproject.toml
+	@echo "==> creating $(VENV) and installing the pinned environment (requirements.txt)"
+	$(PYTHON) -c 'import sys; sys.exit("Python >= 3.10 is needed, found " + sys.version.split()[0]) if sys.version_info < (3, 10) else None'
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet $(if $(TORCH_INDEX),--extra-index-url $(TORCH_INDEX)) -r requirements.txt
+	$(BIN)/python -m pip install --quiet --no-deps --no-build-isolation -e .
+	@touch $@
+
+demo: setup
+	$(BIN)/coursekit demo
+
+# pytest's own exit status is kept in .pytest-status (make itself only says 2 on failure); .ci/run reports it.
+test: setup
+	@rm -f .pytest-status
+	$(BIN)/python -m pytest $(PYTEST_ARGS); status=$$?; echo $$status > .pytest-status; exit $$status
+
+lab: setup
+	$(BIN)/coursekit lab
+
+release: setup
+	$(BIN)/coursekit release
+
+clean:
+	rm -rf $(VENV) .jupyter autograder/source autograder/release autograder/submitted autograder/autograded \
+	       autograder/feedback autograder/exchange autograder/gradebook.db build *.egg-info

@@ -1,0 +1,40 @@
+"""nbgrader configuration of the course (the course root is this folder).
+
+`coursekit release` copies ../solutions into source/ (nbgrader's source folder) and generates release/, which it
+copies to ../notebooks; `coursekit grade` autogrades submitted/ into autograded/ and writes feedback/. Everything in
+this folder except this file and README.md is generated (see .gitignore).
+"""
+
+import os
+
+c = get_config()  # noqa: F821 - provided by traitlets when nbgrader loads this file
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+c.CourseDirectory.root = HERE
+c.CourseDirectory.course_id = "segmentation"
+c.CourseDirectory.db_url = "sqlite:///" + os.path.join(HERE, "gradebook.db")
+# Solution notebooks import coursekit only; no other file of an assignment folder is released.
+c.CourseDirectory.include = ["*.ipynb"]
+
+# The exchange (nbgrader release_assignment / collect) lives inside the course, created by `coursekit release`.
+c.Exchange.root = os.path.join(HERE, "exchange")
+
+# Per-cell time limit when autograding: 10 minutes, enough for the training cells of the deep chapters on a CPU.
+c.Execute.timeout = 600
+c.Execute.interrupt_on_timeout = True
+
+# Test cells that a student deleted are put back from the gradebook, so a deleted check counts as failed.
+c.OverwriteCells.add_missing_cells = True
+
+# A warning written to stderr in a test cell must not turn a passing check into zero: drop warning lines.
+c.IgnorePattern.pattern = r"(?m)^.*(Warning|warnings\.warn).*$"
+
+# Hidden tests stay out of the feedback that students receive.
+c.GenerateFeedback.preprocessors = [
+    "nbgrader.preprocessors.GetGrades",
+    "nbgrader.preprocessors.ClearHiddenTests",
+    "nbconvert.preprocessors.CSSHTMLHeaderPreprocessor",
+]
+# Feedback must render offline: no MathJax from a CDN (formulas stay readable as TeX).
+c.HTMLExporter.mathjax_url = ""

@@ -1,0 +1,183 @@
+"""Exercises of the metrics chapter (``06_metrics``): the confusion matrix and the metrics derived from it.
+
+Public cases are small, fixed and cover the traps the chapter teaches: a class absent from the target, a class
+absent from both target and prediction, VOC's 255 border label, ``uint8`` masks as read from PNG files. Hidden cases
+are random, and every hidden set contains the same traps with random sizes and counts, so a submission's hidden score
+does not depend on luck.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .compare import allclose, exact
+from .registry import Case, Exercise, register
+
+NOTEBOOK = "06_metrics"
+
+#: Every metrics exercise must be written from scratch: no coursekit.metrics, no scikit-learn metrics.
+_FORBIDDEN = (
+    "coursekit.metrics",
+    "sklearn.metrics.confusion_matrix",
+    "sklearn.metrics.accuracy_score",
+    "sklearn.metrics.balanced_accuracy_score",
+    "sklearn.metrics.jaccard_score",
+    "sklearn.metrics.f1_score",
+    "sklearn.metrics.precision_score",
+    "sklearn.metrics.recall_score",
+    "sklearn.metrics.precision_recall_fscore_support",
+)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# cases for the functions of a confusion matrix
+
+
+def _public_matrices() -> list[Case]:
+    m = lambda rows: np.array(rows, dtype=np.int64)  # noqa: E731
+    return [
+        Case((m([[50, 10], [5, 35]]),), label="two classes, both present"),
+        Case((m([[10, 2, 0], [1, 8, 3], [0, 4, 12]]),), label="three classes, all present"),
+        Case((m([[5, 1, 2], [0, 6, 1], [0, 0, 0]]),), label="class 2 predicted but absent from the target"),
+        Case((m([[5, 1, 0], [2, 3, 0], [0, 0, 0]]),), label="class 2 absent from target and prediction"),
+        Case((m([[9000, 20, 30], [40, 5, 5], [60, 0, 10]]),), label="imbalanced: a large background class"),
+        Case((m([[4, 0, 0], [3, 0, 0], [0, 0, 6]]),), label="class 1 present but never predicted"),
+    ]
+
+
+def _random_matrix(rng: np.random.Generator, c: int, scale: int = 200) -> np.ndarray:
+    cm = rng.integers(0, scale, size=(c, c))
+    cm[np.diag_indices(c)] += rng.integers(scale, 5 * scale, size=c)  # a sensible classifier: diagonal-heavy
+    cm[rng.random((c, c)) < 0.3] = 0
+    cm[np.diag_indices(c)] = np.maximum(cm[np.diag_indices(c)], 1)
+    return cm.astype(np.int64)
+
+
+def _hidden_matrices(rng: np.random.Generator) -> list[Case]:
+    cases = []
+    c = int(rng.integers(2, 9))
+    cases.append(Case((_random_matrix(rng, c),), label=f"{c} classes, all present"))
+    c = int(rng.integers(3, 9))
+    cm, k = _random_matrix(rng, c), int(rng.integers(0, c))
+    cm[k, :] = 0
+    cm[:, k] = 0
+    cases.append(Case((cm,), label=f"{c} classes, class {k} absent from target and prediction"))
+    c = int(rng.integers(3, 9))
+    cm, k = _random_matrix(rng, c), int(rng.integers(0, c))
+    cm[k, :] = 0
+    cm[(k + 1) % c, k] = int(rng.integers(1, 50))
+    cases.append(Case((cm,), label=f"{c} classes, class {k} predicted but absent from the target"))
+    c = int(rng.integers(3, 9))
+    cm, k = _random_matrix(rng, c), int(rng.integers(0, c))
+    cm[:, k] = 0
+    cm[k, (k + 1) % c] = int(rng.integers(1, 50))
+    cases.append(Case((cm,), label=f"{c} classes, class {k} present but never predicted"))
+    c = int(rng.integers(4, 12))
+    cm = _random_matrix(rng, c, scale=10**6)
+    absent = rng.choice(c, size=2, replace=False)
+    cm[absent[0], :] = 0
+    cm[:, absent[0]] = 0
+    cm[absent[1], :] = 0
+    cases.append(Case((cm,), label=f"{c} classes with large counts, classes {sorted(absent.tolist())} absent "
+                                    "from the target"))
+    cases.append(Case((np.array([[int(rng.integers(1, 1000))]], dtype=np.int64),), label="a single class"))
+    return cases
+
+
+def _matrix_cases(rng, hidden: bool) -> list[Case]:
+    return _hidden_matrices(rng) if hidden else _public_matrices()
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# cases for confusion_matrix(pred, target, num_classes, ignore_index=255)
+
+
+def _public_label_maps() -> list[Case]:
+    target = np.array([[0, 0, 1], [1, 2, 2]])
+    pred = np.array([[0, 1, 1], [1, 2, 0]])
+    border = np.array([[0, 0, 255, 1], [0, 255, 1, 1], [255, 2, 2, 2]])
+    border_pred = np.array([[0, 0, 1, 1], [0, 0, 1, 2], [2, 2, 2, 0]])
+    rng = np.random.default_rng(2024)  # fixed: these cases are public
+    t = rng.integers(0, 5, size=(16, 16))
+    t[:, 12:] = 4
+    p = np.where(rng.random((16, 16)) < 0.8, t, rng.integers(0, 4, size=(16, 16)))
+    return [
+        Case((pred, target, 3), label="a 2x3 example with three classes"),
+        Case((border_pred, border, 3), label="VOC-style border pixels labelled 255 in the target are ignored"),
+        Case((pred, target, 4), label="class 3 absent from target and prediction: its row and column are zero"),
+        Case((p.astype(np.uint8), t.astype(np.uint8), 5),
+             label="uint8 label maps, as read from PNG masks"),
+        Case((np.array([[0, 3], [1, 1]]), np.array([[0, 1], [1, 1]]), 3),
+             label="a predicted label outside [0, num_classes) must raise ValueError"),
+        Case((p, t, 5), {"ignore_index": 4}, label="ignore_index=4: pixels whose target is 4 are left out"),
+    ]
+
+
+def _hidden_label_maps(rng: np.random.Generator) -> list[Case]:
+    def maps(c, shape, dtype=np.int64, ignore=255, ignore_fraction=0.1):
+        t = rng.integers(0, c, size=shape)
+        p = np.where(rng.random(shape) < 0.7, t, rng.integers(0, c, size=shape))
+        if ignore is not None:
+            t = np.where(rng.random(shape) < ignore_fraction, ignore, t)
+        return p.astype(dtype), t.astype(dtype)
+
+    cases = []
+    c = int(rng.integers(2, 8))
+    shape = tuple(int(s) for s in rng.integers(5, 40, size=2))
+    cases.append(Case((*maps(c, shape), c), label=f"{c} classes on a {shape} map with 255 pixels"))
+    c = int(rng.integers(3, 8))
+    p, t = maps(c, (int(rng.integers(8, 30)), int(rng.integers(8, 30))), dtype=np.uint8)
+    cases.append(Case((p, t, c + 2), label=f"uint8 maps, {c + 2} classes of which the last two never occur"))
+    c = int(rng.integers(2, 6))
+    p, t = maps(c, (int(rng.integers(2, 5)), int(rng.integers(5, 20)), int(rng.integers(5, 20))), ignore=None)
+    cases.append(Case((p, t, c), label="a batch of label maps (3-D arrays) with no ignored pixel"))
+    c = int(rng.integers(2, 6))
+    p, t = maps(c, (int(rng.integers(10, 30)), int(rng.integers(10, 30))), ignore=-1, ignore_fraction=0.2)
+    cases.append(Case((p, t, c), {"ignore_index": -1}, label="ignore_index=-1"))
+    c = int(rng.integers(2, 6))
+    p, t = maps(c, (int(rng.integers(10, 30)), int(rng.integers(10, 30))))
+    p[int(rng.integers(0, p.shape[0])), int(rng.integers(0, p.shape[1]))] = c
+    cases.append(Case((p, t, c), label="a predicted label equal to num_classes must raise ValueError"))
+    c = int(rng.integers(2, 6))
+    p, t = maps(c, (int(rng.integers(10, 30)), int(rng.integers(10, 30))), ignore=None)
+    t[int(rng.integers(0, t.shape[0])), int(rng.integers(0, t.shape[1]))] = -3
+    cases.append(Case((p, t, c), label="a negative target label must raise ValueError"))
+    return cases
+
+
+def _label_map_cases(rng, hidden: bool) -> list[Case]:
+    return _hidden_label_maps(rng) if hidden else _public_label_maps()
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# the exercises
+
+
+def _metric(name: str, points: float, hint: str, compare=None) -> Exercise:
+    return register(Exercise(
+        id=f"metrics.{name}", function=name, reference=f"coursekit.metrics.{name}", cases=_matrix_cases,
+        compare=compare or allclose(rtol=1e-9, atol=1e-12), points=points, notebook=NOTEBOOK,
+        forbidden=_FORBIDDEN, hint=hint,
+    ))
+
+
+register(Exercise(
+    id="metrics.confusion_matrix", function="confusion_matrix", reference="coursekit.metrics.confusion_matrix",
+    cases=_label_map_cases, compare=exact(), points=2, notebook=NOTEBOOK, forbidden=_FORBIDDEN,
+    hint="drop the pixels whose target is ignore_index first, check the range of what is left, then count pairs "
+         "with np.bincount(num_classes * target + pred, minlength=num_classes**2) on int64 copies "
+         "(uint8 arithmetic overflows) and reshape to (C, C).",
+))
+
+_metric("pixel_accuracy", 1, "correct pixels are on the diagonal: trace over total.")
+_metric("mean_pixel_accuracy", 1,
+        "average diag / row sum over the classes that occur in the target (row sum > 0) only.")
+_metric("iou_per_class", 2,
+        "IoU_c = TP / (TP + FP + FN) with TP the diagonal, FP = column sum - TP, FN = row sum - TP; "
+        "a class absent from target and prediction has 0/0: make it NaN (np.nan), not 0.")
+_metric("mean_iou", 1, "the mean of the per-class IoU over the classes that have one: np.nanmean.")
+_metric("dice_per_class", 1, "Dice_c = 2 TP / (2 TP + FP + FN), NaN where the class is absent from both.")
+_metric("precision_recall_f1", 2,
+        "precision = TP / (TP + FP), recall = TP / (TP + FN), F1 = 2PR / (P + R); NaN for a class absent from "
+        "target and prediction, 0 for any other 0/0.",
+        compare=allclose(rtol=1e-9, atol=1e-12, names=("precision", "recall", "f1")))

@@ -1,0 +1,148 @@
+"""The exercise registry: one entry per graded exercise.
+
+An :class:`Exercise` says everything the course needs to grade one function a student writes: the name of the
+student's function in the notebook, the reference callable in ``coursekit``, how to draw its test cases (public ones
+fixed and small, hidden ones random from the grading seed), how to compare results, the points, and the callables the
+student may not delegate to. The notebook's test cells and the grader read the same entries, so nothing is written
+twice.
+
+Chapters register their exercises in a module of this package (``coursekit/grading/ch06_metrics.py`` ...); the
+modules listed in :data:`CHAPTER_MODULES` are imported the first time the registry is consulted.
+"""
+
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+__all__ = ["Case", "Exercise", "register", "get_exercise", "exercises", "resolve", "CHAPTER_MODULES"]
+
+#: Modules that register exercises, imported lazily on first use of the registry.
+CHAPTER_MODULES = ("coursekit.grading.ch06_metrics",)
+
+_REGISTRY: dict[str, "Exercise"] = {}
+_loaded = False
+
+
+@dataclass(frozen=True)
+class Case:
+    """One call of an exercise's function: ``fn(*args, **kwargs)``.
+
+    ``label`` describes the case in the student's terms ("class 2 absent from target and prediction"); it is printed
+    when the student's result differs from the reference's.
+    """
+
+    args: tuple = ()
+    kwargs: dict = field(default_factory=dict)
+    label: str = ""
+
+
+@dataclass(frozen=True)
+class Exercise:
+    """A graded exercise.
+
+    Parameters
+    ----------
+    id : str
+        ``"<chapter>.<name>"``, e.g. ``"metrics.iou_per_class"``; the first argument of ``check``.
+    function : str
+        Name of the function the student writes in the notebook.
+    reference : str
+        Dotted path of the reference implementation, e.g. ``"coursekit.metrics.iou_per_class"``.
+    cases : callable
+        ``cases(rng, hidden) -> list[Case]``. With ``hidden=False`` the fixed public cases (``rng`` is None); with
+        ``hidden=True`` random cases drawn from ``rng``, a ``numpy.random.Generator`` seeded from the grading seed.
+    compare : callable
+        ``compare(expected, given) -> str | None``: None when the results agree, else what differs, in words
+        (see :mod:`coursekit.grading.compare`).
+    points : float
+        Points of the exercise's test cell in the notebook.
+    forbidden : tuple of str
+        Dotted paths of callables the student's function may not call (the reference is always forbidden).
+    hint : str
+        Printed under a failure message.
+    notebook : str
+        The assignment (chapter notebook) the exercise belongs to, e.g. ``"06_metrics"``.
+    """
+
+    id: str
+    function: str
+    reference: str
+    cases: Callable[[Any, bool], list]
+    compare: Callable[[Any, Any], "str | None"]
+    points: float
+    notebook: str
+    forbidden: tuple = ()
+    hint: str = ""
+
+    @property
+    def all_forbidden(self) -> tuple:
+        """The reference followed by the declared forbidden callables, without repeats."""
+        return tuple(dict.fromkeys((self.reference,) + tuple(self.forbidden)))
+
+    def reference_function(self) -> Callable:
+        """The reference callable, imported on demand."""
+        return resolve(self.reference)
+
+
+def resolve(dotted: str) -> Any:
+    """Import ``"package.module.attr[.attr...]"`` and return the object it names.
+
+    Raises
+    ------
+    ImportError
+        If no prefix of ``dotted`` is an importable module or the attribute chain does not exist.
+    """
+    parts = dotted.split(".")
+    for cut in range(len(parts), 0, -1):
+        try:
+            obj = importlib.import_module(".".join(parts[:cut]))
+        except ImportError:
+            continue
+        try:
+            for name in parts[cut:]:
+                obj = getattr(obj, name)
+        except AttributeError as exc:
+            raise ImportError(f"cannot resolve {dotted!r}: {exc}") from None
+        return obj
+    raise ImportError(f"cannot resolve {dotted!r}: no importable module in it")
+
+
+def register(exercise: Exercise) -> Exercise:
+    """Add ``exercise`` to the registry; an id registered twice raises ValueError."""
+    if not isinstance(exercise, Exercise):
+        raise TypeError(f"register() expects an Exercise, got {type(exercise).__name__}")
+    if exercise.id in _REGISTRY and _REGISTRY[exercise.id] is not exercise:
+        raise ValueError(f"exercise id {exercise.id!r} is registered twice")
+    if exercise.points <= 0:
+        raise ValueError(f"exercise {exercise.id!r}: points must be positive, got {exercise.points}")
+    _REGISTRY[exercise.id] = exercise
+    return exercise
+
+
+def _load() -> None:
+    global _loaded
+    if not _loaded:
+        for module in CHAPTER_MODULES:
+            importlib.import_module(module)
+        _loaded = True
+
+
+def exercises(notebook: str | None = None) -> list[Exercise]:
+    """All registered exercises (of one assignment when ``notebook`` is given), in registration order."""
+    _load()
+    return [ex for ex in _REGISTRY.values() if notebook is None or ex.notebook == notebook]
+
+
+def get_exercise(exercise_id: str) -> Exercise:
+    """The exercise with this id; an unknown id raises KeyError naming the closest known ids."""
+    _load()
+    try:
+        return _REGISTRY[exercise_id]
+    except KeyError:
+        import difflib
+
+        close = difflib.get_close_matches(exercise_id, list(_REGISTRY), n=3)
+        more = f" Did you mean {', '.join(map(repr, close))}?" if close else ""
+        raise KeyError(f"no exercise with id {exercise_id!r}.{more}") from None

@@ -1,0 +1,376 @@
+"""Tests of coursekit.viz: palettes, label maps, overlays, side-by-side figures and confusion heatmaps."""
+
+import subprocess
+import sys
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
+from matplotlib.axes import Axes  # noqa: E402
+from matplotlib.figure import Figure  # noqa: E402
+
+from coursekit import viz  # noqa: E402
+from coursekit.viz import (  # noqa: E402
+    colorize_labels,
+    confusion_heatmap,
+    label_cmap,
+    label_colors,
+    overlay,
+    show_image,
+    show_labels,
+    side_by_side,
+)
+
+
+@pytest.fixture(autouse=True)
+def no_show_and_close(monkeypatch):
+    """No function may call plt.show(); every test's figures are closed."""
+
+    def forbidden(*args, **kwargs):
+        raise AssertionError("plt.show() was called")
+
+    monkeypatch.setattr(plt, "show", forbidden)
+    yield
+    plt.close("all")
+
+
+def legend_texts(legend):
+    assert legend is not None, "no legend"
+    return [t.get_text() for t in legend.get_texts()]
+
+
+def drawn_image(ax):
+    """The array of the (single) image drawn on ax."""
+    assert len(ax.images) == 1
+    return np.asarray(ax.images[0].get_array())
+
+
+LABELS = np.array([[0, 1, 2], [2, 1, 0], [255, 0, 1]], dtype=np.int64)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# module
+
+
+def test_all_lists_the_public_names():
+    for name in ["label_colors", "label_cmap", "colorize_labels", "show_image", "show_labels", "overlay",
+                 "side_by_side", "confusion_heatmap"]:
+        assert name in viz.__all__
+        assert callable(getattr(viz, name))
+
+
+def test_import_does_not_import_matplotlib_or_torch():
+    code = "import sys, coursekit.viz; print(sorted(m for m in ('matplotlib', 'torch') if m in sys.modules))"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]"
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# colours
+
+
+def test_label_colors_palette():
+    colors = label_colors(21)
+    assert colors.shape == (21, 3) and colors.dtype == np.float64
+    assert colors.min() >= 0.0 and colors.max() <= 1.0
+    assert np.all(colors[0] <= 0.25)  # background black or dark grey
+    distances = np.linalg.norm(colors[:, None] - colors[None, :], axis=-1)
+    assert distances[~np.eye(21, dtype=bool)].min() > 0.05  # all distinct
+    np.testing.assert_array_equal(label_colors(5), colors[:5])  # fixed: a class keeps its colour
+    many = label_colors(60)
+    assert len(np.unique(np.round(many, 4), axis=0)) == 60
+
+
+def test_label_colors_validation():
+    with pytest.raises(ValueError):
+        label_colors(0)
+    with pytest.raises(TypeError):
+        label_colors(2.5)
+
+
+def test_label_cmap_matches_label_colors():
+    cmap = label_cmap(6)
+    assert cmap.N == 6
+    np.testing.assert_allclose(np.asarray(cmap.colors)[:, :3], label_colors(6))
+    np.testing.assert_allclose(cmap(3)[:3], label_colors(6)[3])
+
+
+def test_colorize_labels_uses_the_palette_and_white_for_ignore():
+    rgb = colorize_labels(LABELS)
+    assert rgb.shape == (3, 3, 3) and rgb.dtype == np.float64
+    colors = label_colors(3)
+    for k in range(3):
+        np.testing.assert_array_equal(rgb[LABELS == k], np.tile(colors[k], ((LABELS == k).sum(), 1)))
+    np.testing.assert_array_equal(rgb[2, 0], [1.0, 1.0, 1.0])
+    rgb5 = colorize_labels(LABELS, num_classes=5)
+    np.testing.assert_array_equal(rgb5, rgb)  # the palette does not depend on num_classes
+    np.testing.assert_array_equal(colorize_labels(LABELS.astype(np.uint8)), rgb)  # VOC masks read from PNG
+
+
+def test_colorize_labels_without_ignore_index():
+    labels = np.array([[0, 3]])
+    rgb = colorize_labels(labels, ignore_index=None)
+    np.testing.assert_array_equal(rgb[0, 1], label_colors(4)[3])
+    with pytest.raises(ValueError, match="255"):
+        colorize_labels(np.array([[0, 255]]), num_classes=3, ignore_index=None)
+
+
+def test_colorize_labels_validation():
+    with pytest.raises(ValueError, match="num_classes=2"):
+        colorize_labels(LABELS, num_classes=2)
+    with pytest.raises(ValueError, match=">= 0"):
+        colorize_labels(np.array([[0, -1]]))
+    with pytest.raises(TypeError, match="float64"):
+        colorize_labels(LABELS.astype(float))
+    with pytest.raises(ValueError, match=r"\(2, 3, 3\)"):
+        colorize_labels(np.zeros((2, 3, 3), dtype=int))
+    with pytest.raises(ValueError):
+        colorize_labels(np.zeros(5, dtype=int))
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# show_image
+
+
+def test_show_image_grey():
+    image = np.linspace(0.2, 0.6, 30).reshape(5, 6)
+    ax = show_image(image, title="grey")
+    assert isinstance(ax, Axes)
+    assert ax.get_title() == "grey"
+    assert not ax.axison
+    im = ax.images[0]
+    assert im.get_cmap().name == "gray"
+    assert im.get_clim() == (0.0, 1.0)  # intensities shown as they are, not stretched
+    np.testing.assert_allclose(drawn_image(ax), image)
+
+
+def test_show_image_rgb_on_given_axes():
+    fig, ax = plt.subplots()
+    image = np.random.default_rng(0).random((4, 5, 3))
+    out = show_image(image, ax=ax)
+    assert out is ax
+    np.testing.assert_allclose(drawn_image(ax), image)
+    assert not ax.axison
+
+
+def test_show_image_stretches_on_request():
+    image = np.linspace(-3.0, 5.0, 20).reshape(4, 5)
+    with pytest.raises(ValueError, match="vmin=None"):
+        show_image(image)
+    ax = show_image(image, vmin=None, vmax=None, colorbar=True)
+    assert ax.images[0].get_clim() == (-3.0, 5.0)
+    assert len(ax.figure.axes) == 2  # the colorbar
+
+
+def test_show_image_validation():
+    with pytest.raises(ValueError, match=r"\(2, 3, 4\)"):
+        show_image(np.zeros((2, 3, 4)))
+    with pytest.raises(ValueError):
+        show_image(np.zeros((2, 3, 3, 1)))
+    with pytest.raises(ValueError, match=r"\[0, 1\]"):
+        show_image(np.full((3, 3, 3), 2.0))
+    with pytest.raises(TypeError, match="show_labels"):
+        show_image(LABELS)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# show_labels
+
+
+def test_show_labels_legend_lists_class_names():
+    names = ["background", "cat", "dog"]
+    ax = show_labels(LABELS, title="ground truth", class_names=names)
+    assert isinstance(ax, Axes)
+    assert ax.get_title() == "ground truth"
+    assert not ax.axison
+    texts = legend_texts(ax.get_legend())
+    for name in names:
+        assert any(name in t for t in texts)
+    assert any("ignore" in t and "255" in t for t in texts)
+    np.testing.assert_allclose(drawn_image(ax)[..., :3], colorize_labels(LABELS))
+
+
+def test_show_labels_legend_without_names_and_absent_classes():
+    labels = np.array([[0, 2], [2, 0]])
+    texts = legend_texts(show_labels(labels, num_classes=4).get_legend())
+    assert len(texts) == 4 and all(str(k) in t for k, t in enumerate(texts))
+    texts = legend_texts(show_labels(labels, num_classes=4, legend="present").get_legend())
+    assert len(texts) == 2 and "0" in texts[0] and "2" in texts[1]
+    assert show_labels(labels, legend=False).get_legend() is None
+
+
+def test_show_labels_validation():
+    with pytest.raises(ValueError, match="num_classes=3"):
+        show_labels(np.array([[0, 3]]), class_names=["a", "b", "c"])
+    with pytest.raises(ValueError, match="class_names"):
+        show_labels(LABELS, num_classes=3, class_names=["a", "b"])
+    with pytest.raises(TypeError):
+        show_labels(np.zeros((3, 3)))
+    with pytest.raises(ValueError, match="2-D"):
+        show_labels(np.zeros((3, 3, 3), dtype=np.int64))
+    with pytest.raises(ValueError, match="legend"):
+        show_labels(LABELS, legend="some")
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# overlay
+
+
+def test_overlay_blends_colours_and_skips_background():
+    rng = np.random.default_rng(1)
+    image = rng.random((3, 3, 3))
+    alpha = 0.4
+    ax = overlay(image, LABELS, alpha=alpha, title="overlay", class_names=["bg", "a", "b"])
+    assert isinstance(ax, Axes) and ax.get_title() == "overlay"
+    out = drawn_image(ax)[..., :3]
+    colors = label_colors(3)
+    for (r, c), k in np.ndenumerate(LABELS):
+        if k == 0:
+            expected = image[r, c]  # transparent background
+        elif k == 255:
+            expected = (1 - alpha) * image[r, c] + alpha * np.ones(3)
+        else:
+            expected = (1 - alpha) * image[r, c] + alpha * colors[k]
+        np.testing.assert_allclose(out[r, c], expected, atol=1e-12)
+    texts = legend_texts(ax.get_legend())
+    assert any("a" in t for t in texts) and not any("bg" in t for t in texts)
+
+
+def test_overlay_grey_image_and_background_painted():
+    image = np.full((3, 3), 0.5)
+    ax = overlay(image, LABELS, alpha=1.0, skip_background=False)
+    out = drawn_image(ax)[..., :3]
+    assert out.shape == (3, 3, 3)
+    np.testing.assert_allclose(out, colorize_labels(LABELS))  # alpha 1: the label colours only
+
+
+def test_overlay_validation():
+    with pytest.raises(ValueError, match=r"\(4, 4\)"):
+        overlay(np.zeros((3, 3)), np.zeros((4, 4), dtype=int))
+    with pytest.raises(ValueError, match="alpha"):
+        overlay(np.zeros((3, 3)), LABELS, alpha=1.5)
+    with pytest.raises(ValueError, match="num_classes"):
+        overlay(np.zeros((3, 3)), LABELS, num_classes=2)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# side_by_side
+
+
+def test_side_by_side_image_truth_prediction():
+    image = np.random.default_rng(2).random((3, 3))
+    truth = LABELS
+    prediction = np.where(LABELS == 1, 0, LABELS)  # class 1 never predicted
+    names = ["background", "cat", "dog"]
+    fig = side_by_side([image, truth, prediction], titles=["image", "ground truth", "prediction"],
+                       suptitle="example", class_names=names)
+    assert isinstance(fig, Figure)
+    assert [ax.get_title() for ax in fig.axes] == ["image", "ground truth", "prediction"]
+    assert fig._suptitle.get_text() == "example"
+    assert fig.axes[0].images[0].get_cmap().name == "gray"
+    # the same class has the same colour in both label panels
+    truth_rgb, pred_rgb = drawn_image(fig.axes[1])[..., :3], drawn_image(fig.axes[2])[..., :3]
+    dog = label_colors(3)[2]
+    assert np.allclose(truth_rgb[truth == 2], dog) and np.allclose(pred_rgb[prediction == 2], dog)
+    np.testing.assert_allclose(truth_rgb, colorize_labels(truth, num_classes=3))
+    texts = legend_texts(fig.legends[0])
+    for name in names:
+        assert any(name in t for t in texts)
+
+
+def test_side_by_side_shares_num_classes_between_label_panels():
+    a = np.array([[0, 1]])
+    b = np.array([[0, 4]])
+    fig = side_by_side([a, b])
+    assert len(legend_texts(fig.legends[0])) == 5  # classes 0..4 of both panels
+    np.testing.assert_allclose(drawn_image(fig.axes[1])[0, 1, :3], label_colors(5)[4])
+
+
+def test_side_by_side_float_outside_unit_range_gets_a_colorbar():
+    fig = side_by_side([np.linspace(-1, 3, 9).reshape(3, 3), np.zeros((3, 3))], titles=["distance", "zeros"])
+    assert len(fig.axes) == 3  # two panels and one colorbar
+    assert fig.axes[0].images[0].get_clim() == (-1.0, 3.0)
+
+
+def test_side_by_side_validation():
+    with pytest.raises(ValueError, match="titles"):
+        side_by_side([np.zeros((3, 3)), np.zeros((3, 3))], titles=["one"])
+    with pytest.raises(ValueError, match="at least one"):
+        side_by_side([])
+    with pytest.raises(ValueError, match=r"panels\[1\]"):
+        side_by_side([np.zeros((3, 3)), np.zeros((3, 3, 5))])
+    with pytest.raises(TypeError, match="list"):
+        side_by_side(np.zeros((3, 3)))
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# confusion_heatmap
+
+
+CM = np.array([[50, 10, 0], [5, 35, 2], [0, 0, 0]])
+
+
+def annotations(ax):
+    """{(row, column): text} of the cell annotations."""
+    return {(int(round(t.get_position()[1])), int(round(t.get_position()[0]))): t.get_text() for t in ax.texts}
+
+
+def test_confusion_heatmap_counts():
+    names = ["background", "cat", "dog"]
+    ax = confusion_heatmap(CM, class_names=names)
+    assert isinstance(ax, Axes)
+    assert ax.get_title() == "Confusion matrix"
+    assert ax.get_xlabel() == "prediction"
+    assert ax.get_ylabel() == "ground truth"
+    cells = annotations(ax)
+    assert len(cells) == 9
+    for (i, j), text in cells.items():
+        assert text == str(CM[i, j])
+    assert [t.get_text() for t in ax.get_xticklabels()] == names
+    assert [t.get_text() for t in ax.get_yticklabels()] == names
+    assert len(ax.figure.axes) == 2  # a colorbar
+    np.testing.assert_array_equal(np.asarray(ax.images[0].get_array()), CM)
+
+
+def test_confusion_heatmap_row_normalized_is_nan_safe():
+    ax = confusion_heatmap(CM, normalize="true", title="recall")
+    assert ax.get_title() == "recall"
+    cells = annotations(ax)
+    for j in range(3):
+        assert float(cells[0, j]) == pytest.approx(CM[0, j] / 60, abs=0.005)
+        assert float(cells[1, j]) == pytest.approx(CM[1, j] / 42, abs=0.005)
+        assert cells[2, j] == "n/a"  # no ground-truth pixel of class 2
+
+
+def test_confusion_heatmap_column_normalized():
+    cells = annotations(confusion_heatmap(CM, normalize="pred"))
+    column_sums = CM.sum(axis=0)
+    for i in range(3):
+        for j in range(3):
+            assert float(cells[i, j]) == pytest.approx(CM[i, j] / column_sums[j], abs=0.005)
+
+
+def test_confusion_heatmap_large_counts_stay_readable():
+    cells = annotations(confusion_heatmap(np.array([[1234567, 12], [0, 45678]])))
+    assert cells[0, 1] == "12"
+    assert len(cells[0, 0]) <= 6 and cells[0, 0].startswith("1.23")
+    assert cells[1, 1].startswith("45.7")
+
+
+def test_confusion_heatmap_validation():
+    with pytest.raises(ValueError, match=r"\(2, 3\)"):
+        confusion_heatmap(np.zeros((2, 3)))
+    with pytest.raises(ValueError, match="square"):
+        confusion_heatmap(np.zeros((2, 2, 2)))
+    with pytest.raises(ValueError, match="non-negative"):
+        confusion_heatmap(np.array([[1, -1], [0, 2]]))
+    with pytest.raises(ValueError, match="class_names"):
+        confusion_heatmap(CM, class_names=["a", "b"])
+    with pytest.raises(ValueError, match="normalize"):
+        confusion_heatmap(CM, normalize="rows")
+    with pytest.raises(ValueError, match="finite"):
+        confusion_heatmap(np.array([[1.0, np.nan], [0.0, 2.0]]))
