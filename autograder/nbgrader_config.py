@@ -36,5 +36,11 @@ c.GenerateFeedback.preprocessors = [
     "nbgrader.preprocessors.ClearHiddenTests",
     "nbconvert.preprocessors.CSSHTMLHeaderPreprocessor",
 ]
-# Feedback must render offline: no MathJax from a CDN (formulas stay readable as TeX).
-c.HTMLExporter.mathjax_url = ""
+# Feedback must render offline: templates/base/mathjax.html.j2 replaces nbconvert's MathJax-from-a-CDN macro
+# (formulas stay readable as TeX); nbgrader's own feedback templates come after it.
+import nbgrader  # noqa: E402
+
+c.HTMLExporter.extra_template_basedirs = [
+    os.path.join(HERE, "templates"),
+    os.path.join(os.path.dirname(nbgrader.__file__), "server_extensions", "formgrader", "templates"),
+]

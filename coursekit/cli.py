@@ -18,9 +18,11 @@ def _environment(root: Path) -> None:
         os.environ.setdefault(var, str(jupyter / sub))
     os.environ.setdefault("MPLBACKEND", "Agg")
     os.environ.setdefault("PYDEVD_DISABLE_FILE_VALIDATION", "1")
-    bindir = str(Path(sys.executable).parent)
-    if os.environ.get("PATH", "").split(os.pathsep)[0] != bindir:
-        os.environ["PATH"] = bindir + os.pathsep + os.environ.get("PATH", "")
+    for var in ("JUPYTER_CONFIG_DIR", "JUPYTER_DATA_DIR", "JUPYTER_RUNTIME_DIR", "IPYTHONDIR", "MPLCONFIGDIR"):
+        Path(os.environ[var]).mkdir(parents=True, exist_ok=True)
+    from .course import tools_on_path
+
+    tools_on_path()
 
 
 def cmd_release(args) -> int:
@@ -43,7 +45,7 @@ def _print_report(report, root: Path) -> None:
     print()
     print(report.table())
     print()
-    print(f"grades:   {report.csv_path.relative_to(root)}")
+    print(f"grades:   {report.csv_path.relative_to(root)}   (grader's log: {report.log_path.relative_to(root)})")
     print(f"feedback: {report.feedback_dir.relative_to(root)}/<student>/{report.assignment}/{report.assignment}.html")
 
 

@@ -30,9 +30,12 @@ SAMPLE_STUDENTS = ("sample_full", "sample_partial", "sample_empty")
 
 
 def course_root(start: str | os.PathLike | None = None) -> Path:
-    """The repository folder that holds ``autograder/nbgrader_config.py``, searched upwards from ``start`` (the
-    current folder), then from this package's folder."""
-    candidates = [Path(start or os.getcwd()).resolve(), Path(__file__).resolve().parent]
+    """The repository folder that holds ``autograder/nbgrader_config.py``: ``start`` or a folder above it; without
+    ``start``, the current folder or one above it, else the folder this package was installed from (editable)."""
+    if start is not None:
+        candidates = [Path(start).resolve()]
+    else:
+        candidates = [Path.cwd().resolve(), Path(__file__).resolve().parent]
     for base in candidates:
         for folder in (base, *base.parents):
             if (folder / "autograder" / "nbgrader_config.py").is_file() and (folder / "solutions").is_dir():
@@ -63,8 +66,17 @@ def _quiet():
             lg.setLevel(level)
 
 
+def tools_on_path() -> None:
+    """Put this interpreter's scripts folder first on PATH: nbgrader runs ``alembic`` and kernels run ``python``
+    from there, also when the virtual environment was not activated (``.venv/bin/coursekit``, ``make test``)."""
+    bindir = str(Path(sys.executable).parent)
+    if os.environ.get("PATH", "").split(os.pathsep)[0] != bindir:
+        os.environ["PATH"] = bindir + os.pathsep + os.environ.get("PATH", "")
+
+
 def _api(root: Path):
     """nbgrader's Python API on the course in ``root/autograder``."""
+    tools_on_path()
     from nbgrader.apps import NbGraderAPI
     from traitlets.config.loader import PyFileConfigLoader
 
@@ -196,23 +208,46 @@ class StudentGrade:
 class GradeReport:
     assignment: str
     grades: list
+    cells: list  # grade cell ids in notebook order
     csv_path: Path
     feedback_dir: Path
+    log_path: Path
 
-    def table(self) -> str:
-        cells = sorted({cid for g in self.grades for cid in g.exercises})
-        short = [c.removeprefix("test_")[:14] for c in cells]
-        head = f"{'student':<16} {'score':>11}  " + " ".join(f"{s:>14}" for s in short) + "  status"
-        rows = [head, "-" * len(head)]
+    def table(self, max_students_per_exercise: int = 8) -> str:
+        """A table of scores per student, then (for a few students) the points of each exercise."""
+        width = max([16] + [len(g.student) + 2 for g in self.grades])
+        rows = [f"{'student':<{width}} {'score':>8}  status", "-" * (width + 24)]
         for g in self.grades:
-            marks = " ".join(f"{_fmt_pair(*g.exercises[c]) if c in g.exercises else '-':>14}" for c in cells)
-            rows.append(f"{g.student:<16} {_fmt_pair(g.score, g.max_score):>11}  {marks}  {g.status}"
+            rows.append(f"{g.student:<{width}} {_fmt_pair(g.score, g.max_score):>8}  {g.status}"
                         + (f": {g.reason}" if g.reason else ""))
+        if 0 < len(self.grades) <= max_students_per_exercise and self.cells:
+            names = [g.student for g in self.grades]
+            cw = max(len(n) for n in names) + 2
+            ew = max(len(c) for c in self.cells) + 2
+            rows += ["", f"{'test cell':<{ew}}" + "".join(f"{n:>{cw}}" for n in names), "-" * (ew + cw * len(names))]
+            for cell in self.cells:
+                marks = [_fmt_pair(*g.exercises[cell]) if cell in g.exercises else "-" for g in self.grades]
+                rows.append(f"{cell:<{ew}}" + "".join(f"{m:>{cw}}" for m in marks))
         return "\n".join(rows)
 
 
 def _fmt_pair(score, max_score) -> str:
     return f"{score:g}/{max_score:g}"
+
+
+@contextlib.contextmanager
+def _stderr_to(path: Path):
+    """Send everything written to the process's stderr (kernel warnings included) to ``path``, appended."""
+    sys.stderr.flush()
+    saved = os.dup(2)
+    with open(path, "ab") as fh:
+        os.dup2(fh.fileno(), 2)
+        try:
+            yield
+        finally:
+            sys.stderr.flush()
+            os.dup2(saved, 2)
+            os.close(saved)
 
 
 def _seed(root: Path, log) -> int:
@@ -253,30 +288,33 @@ def grade(root: Path, name: str, students: list[str] | None = None, out: Path | 
         except MissingEntry:
             log(f"{name} is not in the gradebook yet: releasing it first")
             release(root, [name], log=log)
+    out = out or root / "autograder" / "grades" / name
+    out.mkdir(parents=True, exist_ok=True)
+    log_path = out / "grading.log"
     grades = []
     for student in tqdm(students, desc=f"grading {name}", unit="student", file=sys.stdout):
-        with _quiet():
+        with _quiet(), _stderr_to(log_path):
             result = api.autograde(name, student, force=True, create=True)
         status, reason = "graded", ""
         if not result.get("success"):
             status, reason = "error", _first_error_line(result)
         else:
-            with _quiet():
+            with _quiet(), _stderr_to(log_path):
                 fb = api.generate_feedback(name, student, force=True)
             if not fb.get("success"):
                 status, reason = "graded", "feedback could not be generated: " + _first_error_line(fb)
         grades.append(_read_grade(db_url, name, student, status, reason))
-    out = out or root / "autograder" / "grades" / name
-    out.mkdir(parents=True, exist_ok=True)
     csv_path = out / "grades.csv"
-    cells = sorted({cid for g in grades for cid in g.exercises})
+    order = [f"test_{ex.function}" for ex in exercises(name)]
+    cells = [c for c in order if any(c in g.exercises for g in grades)]
+    cells += sorted({cid for g in grades for cid in g.exercises} - set(cells))
     with open(csv_path, "w", newline="") as fh:
         writer = csv.writer(fh)
         writer.writerow(["student", "assignment", "score", "max_score", "status", "reason", *cells])
         for g in grades:
             writer.writerow([g.student, name, g.score, g.max_score, g.status, g.reason,
                              *[g.exercises.get(c, ("", ""))[0] for c in cells]])
-    return GradeReport(name, grades, csv_path, root / "autograder" / "feedback")
+    return GradeReport(name, grades, cells, csv_path, root / "autograder" / "feedback", log_path)
 
 
 def _first_error_line(result: dict) -> str:

@@ -103,13 +103,13 @@ class ThresholdExplorer:
 
     def _build(self, threshold: float) -> None:
         import ipywidgets as widgets
-        import matplotlib.pyplot as plt
+        from matplotlib.figure import Figure
         from matplotlib.patches import Patch
 
         panels = 3 if self.image is None else 4
-        with plt.ioff():
-            fig, axes = plt.subplots(1, panels, figsize=(3.1 * panels, 3.2), layout="constrained")
-        axes = list(axes)
+        # A bare Figure, not pyplot's: the notebook's inline backend must not show it again below a later cell.
+        fig = Figure(figsize=(3.1 * panels, 3.2), layout="constrained")
+        axes = list(fig.subplots(1, panels))
         if self.image is not None:
             ax = axes.pop(0)
             ax.imshow(self.image, cmap="gray", vmin=0, vmax=1)

@@ -181,3 +181,22 @@ _metric("precision_recall_f1", 2,
         "precision = TP / (TP + FP), recall = TP / (TP + FN), F1 = 2PR / (P + R); NaN for a class absent from "
         "target and prediction, 0 for any other 0/0.",
         compare=allclose(rtol=1e-9, atol=1e-12, names=("precision", "recall", "f1")))
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# the demo's partially correct submission: solutions for some exercises, plausible mistakes for others, and the
+# rest left as submitted stubs (precision_recall_f1). `coursekit samples` builds it from the released notebook.
+
+PARTIAL_SAMPLE = {
+    "correct": ("confusion_matrix", "pixel_accuracy", "mean_pixel_accuracy", "dice_per_class"),
+    "wrong": {
+        "iou_per_class": '''def iou_per_class(cm):
+    # Mistake: a class absent from target and prediction gets 0 instead of NaN.
+    cm = np.asarray(cm, dtype=np.float64)
+    tp = np.diag(cm)
+    return tp / np.maximum(cm.sum(axis=0) + cm.sum(axis=1) - tp, 1)''',
+        "mean_iou": '''def mean_iou(cm):
+    # Mistake: averages every class, absent ones included.
+    return float(np.mean(iou_per_class(cm)))''',
+    },
+}

@@ -26,7 +26,7 @@ import numpy as np
 
 from .registry import Case, Exercise, get_exercise, resolve
 
-__all__ = ["check", "CheckFailed", "SEED_ENV", "grading_seed", "case_rng", "CaseOutcome", "run_cases"]
+__all__ = ["check", "hint", "CheckFailed", "SEED_ENV", "grading_seed", "case_rng", "CaseOutcome", "run_cases"]
 
 #: Environment variable that holds the grading seed of the hidden cases (an integer, or any text, which is hashed).
 SEED_ENV = "COURSEKIT_GRADING_SEED"
@@ -136,7 +136,8 @@ def _forbidden_hits(exercise: Exercise, recorder: _CallRecorder) -> list[str]:
         codes, cfuncs = _code_objects(obj)
         if codes & recorder.codes or cfuncs & recorder.c_functions:
             hits.append(dotted)
-    return hits
+    # name the most specific: `coursekit.metrics.mean_iou` rather than also its module `coursekit.metrics`
+    return [h for h in hits if not any(other.startswith(h + ".") for other in hits)]
 
 
 def _short(value, limit: int = 200) -> str:
@@ -341,3 +342,9 @@ def check(exercise_id: str, student_fn, hidden: bool = False, *, seed: int | Non
                 pass
         raise CheckFailed(message)
     print(f"\u2714 {exercise_id}: {total} {kind} cases agree with the reference.")
+
+
+def hint(exercise_id: str) -> None:
+    """Print the hint of an exercise (the same one a failing check prints)."""
+    exercise = get_exercise(exercise_id)
+    print(f"Hint for {exercise.function}: {exercise.hint or 'no hint for this one: read the statement again.'}")

@@ -1,0 +1,47 @@
+"""Shared test setup: Jupyter state in a temporary folder, a headless matplotlib, and a scratch copy of the course."""
+
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+
+# Jupyter's and IPython's folders live in a temporary folder for the whole run, never in the home folder.
+_STATE = Path(tempfile.mkdtemp(prefix="coursekit-tests-"))
+for _var, _sub in (("JUPYTER_CONFIG_DIR", "config"), ("JUPYTER_DATA_DIR", "data"), ("JUPYTER_RUNTIME_DIR", "runtime"),
+                   ("IPYTHONDIR", "ipython"), ("MPLCONFIGDIR", "matplotlib")):
+    os.environ[_var] = str(_STATE / _sub)
+    (_STATE / _sub).mkdir(parents=True, exist_ok=True)
+os.environ["MPLBACKEND"] = "Agg"
+os.environ["PYDEVD_DISABLE_FILE_VALIDATION"] = "1"
+os.environ.pop("COURSEKIT_GRADING_SEED", None)
+
+
+def copy_course(target: Path) -> Path:
+    """A scratch copy of what the course pipeline reads: solutions/, notebooks/ and the nbgrader configuration."""
+    shutil.copytree(REPO / "solutions", target / "solutions",
+                    ignore=shutil.ignore_patterns(".ipynb_checkpoints", "__pycache__"))
+    shutil.copytree(REPO / "notebooks", target / "notebooks",
+                    ignore=shutil.ignore_patterns(".ipynb_checkpoints", "__pycache__"))
+    (target / "autograder").mkdir()
+    shutil.copy2(REPO / "autograder" / "nbgrader_config.py", target / "autograder")
+    shutil.copytree(REPO / "autograder" / "templates", target / "autograder" / "templates")
+    shutil.copy2(REPO / "nbgrader_config.py", target)
+    return target
+
+
+@pytest.fixture(scope="session")
+def released_course(tmp_path_factory):
+    """A scratch course whose notebooks were released afresh from solutions/ (shared by the slow tests)."""
+    from coursekit.course import release
+
+    root = copy_course(tmp_path_factory.mktemp("course"))
+    release(root, log=lambda *a: None)
+    return root
+
+
+def pytest_sessionfinish(session, exitstatus):
+    shutil.rmtree(_STATE, ignore_errors=True)

@@ -1,0 +1,180 @@
+"""The course pipeline end to end: solution notebooks run, nbgrader validates them, the released stubs fail every
+visible check, notebooks/ is a fresh release of solutions/, and autograding the sample submissions gives exactly the
+expected scores, with feedback that leaks no hidden test and needs no network."""
+
+import csv
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from coursekit.course import assignments, grade, make_samples, notebook_points
+from coursekit.grading import exercises
+
+from conftest import REPO, copy_course
+
+ASSIGNMENTS = assignments(REPO)
+pytestmark = pytest.mark.slow
+
+
+def test_there_is_at_least_the_metrics_chapter():
+    assert "06_metrics" in ASSIGNMENTS
+
+
+@pytest.mark.parametrize("name", ASSIGNMENTS)
+def test_solution_notebook_runs_top_to_bottom(name, tmp_path):
+    from nbclient import NotebookClient
+
+    nb = nbformat.read(REPO / "solutions" / name / f"{name}.ipynb", as_version=4)
+    NotebookClient(nb, timeout=600, kernel_name="python3", resources={"metadata": {"path": str(tmp_path)}}).execute()
+    errors = [o for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", []) if o.output_type == "error"]
+    assert not errors
+    # every check ran and agreed, visible and hidden
+    text = "".join(o.get("text", "") for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", []))
+    for ex in exercises(name):
+        assert f"\u2714 {ex.id}: " in text and "visible cases agree" in text
+
+
+@pytest.mark.parametrize("name", ASSIGNMENTS)
+def test_committed_notebooks_have_no_outputs(name):
+    for folder in ("solutions", "notebooks"):
+        nb = nbformat.read(REPO / folder / name / f"{name}.ipynb", as_version=4)
+        for cell in nb.cells:
+            if cell.cell_type == "code":
+                assert not cell.outputs and cell.execution_count is None, f"{folder}/{name}: outputs not cleared"
+
+
+@pytest.mark.parametrize("name", ASSIGNMENTS)
+def test_nbgrader_validate_passes_on_the_solution(name, released_course):
+    from nbgrader.validator import Validator
+
+    result = Validator().validate(str(released_course / "solutions" / name / f"{name}.ipynb"))
+    assert not result.get("failed") and not result.get("changed") and not result.get("type_changed"), result
+
+
+@pytest.mark.parametrize("name", ASSIGNMENTS)
+def test_no_visible_check_passes_on_the_released_stubs(name, released_course):
+    from nbgrader.validator import Validator
+
+    result = Validator(invert=True).validate(str(released_course / "notebooks" / name / f"{name}.ipynb"))
+    assert not result.get("passed"), f"checks that pass on untouched stubs: {result.get('passed')}"
+
+
+@pytest.mark.parametrize("name", ASSIGNMENTS)
+def test_notebooks_folder_is_a_fresh_release(name, released_course):
+    committed = nbformat.read(REPO / "notebooks" / name / f"{name}.ipynb", as_version=4)
+    fresh = nbformat.read(released_course / "notebooks" / name / f"{name}.ipynb", as_version=4)
+    assert committed == fresh, f"notebooks/{name} is stale: run `make release` and commit it"
+    assert sorted(p.name for p in (REPO / "notebooks" / name).iterdir()) == \
+        sorted(p.name for p in (released_course / "notebooks" / name).iterdir())
+
+
+@pytest.mark.parametrize("name", ASSIGNMENTS)
+def test_released_notebook_hides_solutions_and_hidden_tests(name, released_course):
+    text = (released_course / "notebooks" / name / f"{name}.ipynb").read_text()
+    assert "BEGIN SOLUTION" not in text and "BEGIN HIDDEN TESTS" not in text and "hidden=True" not in text
+    assert "raise NotImplementedError()" in text
+
+
+@pytest.mark.parametrize("name", ASSIGNMENTS)
+def test_grade_cells_match_the_registry(name):
+    nb = json.loads((REPO / "solutions" / name / f"{name}.ipynb").read_text())
+    sources = {c["metadata"]["nbgrader"]["grade_id"]: "".join(c["source"]) for c in nb["cells"]
+               if c.get("metadata", {}).get("nbgrader", {}).get("grade")}
+    points = notebook_points(REPO / "solutions" / name / f"{name}.ipynb")
+    registered = exercises(name)
+    assert registered, f"no exercise of {name} in the registry"
+    for ex in registered:
+        cell = f"test_{ex.function}"
+        assert cell in sources, f"{name}: no test cell {cell} for {ex.id}"
+        assert points[cell] == ex.points, f"{cell}: {points[cell]} points in the notebook, {ex.points} in the registry"
+        src = sources[cell]
+        assert f'check("{ex.id}", {ex.function})' in src
+        hidden = re.search(r"### BEGIN HIDDEN TESTS(.*)### END HIDDEN TESTS", src, re.S)
+        assert hidden and f'check("{ex.id}", {ex.function}, hidden=True)' in hidden.group(1)
+    assert set(sources) == {f"test_{ex.function}" for ex in registered}
+
+
+def test_autograde_round_trip(released_course, monkeypatch):
+    monkeypatch.setenv("COURSEKIT_GRADING_SEED", "20261124")
+    expected = make_samples(released_course, "06_metrics", log=lambda *a: None)
+    total = sum(ex.points for ex in exercises("06_metrics"))
+    # the sample plans are independent of the grader: full marks, none, and exactly the exercises solved
+    assert expected["sample_full"] == total and expected["sample_empty"] == 0
+    assert 0 < expected["sample_partial"] < total
+
+    report = grade(released_course, "06_metrics", log=lambda *a: None)
+    scores = {g.student: g.score for g in report.grades}
+    assert scores == expected
+    assert all(g.max_score == total and g.status == "graded" for g in report.grades)
+
+    with open(report.csv_path) as fh:
+        rows = {r["student"]: r for r in csv.DictReader(fh)}
+    assert float(rows["sample_partial"]["score"]) == expected["sample_partial"]
+    assert float(rows["sample_partial"]["test_confusion_matrix"]) == 2.0
+    assert float(rows["sample_partial"]["test_iou_per_class"]) == 0.0
+
+    for student in expected:
+        page = (released_course / "autograder" / "feedback" / student / "06_metrics" / "06_metrics.html").read_text()
+        assert "HIDDEN TESTS" not in page and "hidden=True" not in page, f"{student}: hidden test in feedback"
+        assert not re.search(r'(src|href)="(https?:)?//', page), f"{student}: feedback loads from the network"
+    partial = (released_course / "autograder" / "feedback" / "sample_partial" / "06_metrics" / "06_metrics.html")
+    assert "expected nan, given 0" in partial.read_text()  # the student sees what differed
+
+
+def test_deleted_test_cell_is_restored_and_counts_as_failed(released_course, monkeypatch):
+    monkeypatch.setenv("COURSEKIT_GRADING_SEED", "7")
+    make_samples(released_course, "06_metrics", log=lambda *a: None)
+    path = released_course / "autograder" / "submitted" / "sample_full" / "06_metrics" / "06_metrics.ipynb"
+    nb = nbformat.read(path, as_version=4)
+    # a clever student deletes a test cell and makes another function wrong
+    nb.cells = [c for c in nb.cells if c.get("metadata", {}).get("nbgrader", {}).get("grade_id") != "test_mean_iou"]
+    for cell in nb.cells:
+        if cell.source.startswith("def mean_iou"):
+            cell.source = "def mean_iou(cm):\n    return 1.0"
+    nbformat.write(nb, path)
+    report = grade(released_course, "06_metrics", students=["sample_full"], log=lambda *a: None)
+    (g,) = report.grades
+    assert g.exercises["test_mean_iou"] == (0.0, 1.0)
+    assert g.score == sum(ex.points for ex in exercises("06_metrics")) - 1
+
+
+def test_coursekit_help_lists_the_commands():
+    out = subprocess.run([sys.executable, "-m", "coursekit.cli", "--help"], capture_output=True, text=True, cwd=REPO)
+    assert out.returncode == 0
+    for command in ("release", "grade", "demo", "lab", "samples"):
+        assert command in out.stdout
+
+
+def test_coursekit_outside_a_course_says_so(tmp_path):
+    out = subprocess.run([sys.executable, "-m", "coursekit.cli", "--root", str(tmp_path), "release"],
+                         capture_output=True, text=True, cwd=tmp_path)
+    assert out.returncode != 0
+    assert "no course found" in out.stderr
+
+
+@pytest.mark.parametrize("pytest_status, expected_exit, words", [
+    (0, 0, "all tests passed"), (1, 1, "some tests failed"), (5, 5, "no tests were collected"), (None, 100, "before pytest"),
+])
+def test_ci_script_reports_pytest_exit_codes(tmp_path, pytest_status, expected_exit, words):
+    # .ci/run in a scratch repo whose `make test` only pretends: pytest's status (or a failed setup) must come through
+    (tmp_path / ".ci").mkdir()
+    shutil.copy2(REPO / ".ci" / "run", tmp_path / ".ci" / "run")
+    recipe = (f"\t@echo {pytest_status} > .pytest-status; exit {pytest_status}" if pytest_status is not None
+              else "\t@exit 1")
+    (tmp_path / "Makefile").write_text(f"test:\n{recipe}\n")
+    out = subprocess.run(["bash", ".ci/run"], capture_output=True, text=True, cwd=tmp_path)
+    assert out.returncode == expected_exit
+    assert words in out.stdout
+
+
+def test_ci_script_runs_the_readme_test_command():
+    readme = (REPO / "README.md").read_text()
+    assert "make test" in readme and "make demo" in readme
+    assert re.search(r"^make test$", (REPO / ".ci" / "run").read_text(), re.M)

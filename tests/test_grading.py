@@ -1,0 +1,399 @@
+"""The exercise registry and ``check``: honest solutions pass, every kind of wrong or evasive one fails with a message
+in the student's terms, and hidden cases come from the grading seed."""
+
+import json
+import re
+
+import numpy as np
+import pytest
+
+import coursekit.metrics as reference
+from coursekit.grading import CheckFailed, SEED_ENV, check, exercises, get_exercise, grading_seed
+from coursekit.grading.check import case_rng, run_cases
+from coursekit.grading.compare import allclose, exact
+from coursekit.grading.registry import Exercise, register
+
+from conftest import REPO
+
+SEEDS = [0, 1, 7, 12345, 2**40 + 3]
+
+
+def load_functions(path, stubs=False):
+    """The functions that a notebook's solution cells define, executed in a fresh namespace."""
+    nb = json.loads(path.read_text())
+    namespace = {"np": np}
+    for cell in nb["cells"]:
+        if cell["cell_type"] == "code" and cell.get("metadata", {}).get("nbgrader", {}).get("solution"):
+            exec("".join(cell["source"]), namespace)
+    return namespace
+
+
+@pytest.fixture(scope="module")
+def solution():
+    return load_functions(REPO / "solutions" / "06_metrics" / "06_metrics.ipynb")
+
+
+@pytest.fixture(scope="module")
+def stubs():
+    return load_functions(REPO / "notebooks" / "06_metrics" / "06_metrics.ipynb")
+
+
+def metrics_exercises():
+    return exercises("06_metrics")
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# honest code passes, stubs fail
+
+
+@pytest.mark.parametrize("exercise", metrics_exercises(), ids=lambda e: e.id)
+def test_solution_passes_visible_and_hidden(exercise, solution, capsys):
+    check(exercise.id, solution[exercise.function])
+    for seed in SEEDS:
+        check(exercise.id, solution[exercise.function], hidden=True, seed=seed)
+    assert "agree with the reference" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("exercise", metrics_exercises(), ids=lambda e: e.id)
+def test_released_stub_fails_with_not_implemented(exercise, stubs):
+    with pytest.raises(CheckFailed, match="not implemented yet"):
+        check(exercise.id, stubs[exercise.function])
+
+
+def test_loop_confusion_matrix_passes():
+    # an independent, slow, obviously-correct implementation
+    def confusion_matrix(pred, target, num_classes, ignore_index=255):
+        cm = np.zeros((num_classes, num_classes), dtype=np.int64)
+        for p, t in zip(np.ravel(pred).tolist(), np.ravel(target).tolist()):
+            if ignore_index is not None and t == ignore_index:
+                continue
+            if not (0 <= p < num_classes and 0 <= t < num_classes):
+                raise ValueError("label out of range")
+            cm[t, p] += 1
+        return cm
+
+    check("metrics.confusion_matrix", confusion_matrix)
+    check("metrics.confusion_matrix", confusion_matrix, hidden=True, seed=3)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# wrong code fails, with what differed
+
+
+def message_of(exercise_id, fn, **kw):
+    with pytest.raises(CheckFailed) as info:
+        check(exercise_id, fn, **kw)
+    return str(info.value)
+
+
+def test_zero_instead_of_nan_names_index_and_values():
+    def iou_per_class(cm):
+        cm = np.asarray(cm, dtype=float)
+        tp = np.diag(cm)
+        return tp / np.maximum(cm.sum(0) + cm.sum(1) - tp, 1)
+
+    msg = message_of("metrics.iou_per_class", iou_per_class)
+    assert "absent from target and prediction" in msg
+    assert "index 2" in msg and "expected nan, given 0" in msg
+    assert "Hint:" in msg
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_hidden_cases_always_contain_the_traps(seed):
+    # the same mistake fails the hidden cases for every seed: a hidden score does not depend on luck
+    def iou_per_class(cm):
+        cm = np.asarray(cm, dtype=float)
+        tp = np.diag(cm)
+        return tp / np.maximum(cm.sum(0) + cm.sum(1) - tp, 1)
+
+    def confusion_matrix_255_only(pred, target, num_classes, ignore_index=255):
+        keep = np.ravel(target) != 255  # ignores the argument
+        t = np.ravel(target)[keep].astype(np.int64)
+        p = np.ravel(pred)[keep].astype(np.int64)
+        return np.bincount(num_classes * t + p, minlength=num_classes**2).reshape(num_classes, num_classes)
+
+    def confusion_matrix_uint8(pred, target, num_classes, ignore_index=255):
+        pred, target = np.ravel(pred), np.ravel(target)
+        if ignore_index is not None:
+            keep = target != ignore_index
+            pred, target = pred[keep], target[keep]
+        if ((pred < 0) | (pred >= num_classes) | (target < 0) | (target >= num_classes)).any():
+            raise ValueError("out of range")
+        idx = num_classes * target + pred  # overflows for uint8 input
+        return np.bincount(idx.astype(np.int64), minlength=num_classes**2).reshape(num_classes, num_classes)
+
+    for exercise_id, fn in [("metrics.iou_per_class", iou_per_class),
+                            ("metrics.confusion_matrix", confusion_matrix_255_only)]:
+        with pytest.raises(CheckFailed):
+            check(exercise_id, fn, hidden=True, seed=seed)
+
+
+def test_wrong_shape_says_expected_and_given():
+    msg = message_of("metrics.iou_per_class", lambda cm: np.zeros((len(cm), 1)))
+    assert "expected shape (2,)" in msg and "given shape (2, 1)" in msg
+
+
+def test_float_confusion_matrix_is_not_accepted():
+    def confusion_matrix(pred, target, num_classes, ignore_index=255):
+        return reference_free_cm(pred, target, num_classes, ignore_index).astype(float)
+
+    msg = message_of("metrics.confusion_matrix", confusion_matrix)
+    assert "integer" in msg and "float64" in msg
+
+
+def reference_free_cm(pred, target, num_classes, ignore_index):
+    pred, target = np.ravel(pred).astype(np.int64), np.ravel(target).astype(np.int64)
+    if ignore_index is not None:
+        keep = target != ignore_index
+        pred, target = pred[keep], target[keep]
+    if ((pred < 0) | (pred >= num_classes) | (target < 0) | (target >= num_classes)).any():
+        raise ValueError("label out of range")
+    return np.bincount(num_classes * target + pred, minlength=num_classes**2).reshape(num_classes, num_classes)
+
+
+def test_missing_return_is_named():
+    def pixel_accuracy(cm):
+        np.trace(cm) / np.sum(cm)
+
+    assert "forget `return`" in message_of("metrics.pixel_accuracy", pixel_accuracy)
+
+
+def test_missing_value_error_is_named():
+    def confusion_matrix(pred, target, num_classes, ignore_index=255):
+        pred, target = np.ravel(pred).astype(np.int64), np.ravel(target).astype(np.int64)
+        keep = (target != ignore_index) & (pred < num_classes) & (target < num_classes)
+        t, p = target[keep], pred[keep]  # silently drops out-of-range labels
+        return np.bincount(num_classes * t + p, minlength=num_classes**2).reshape(num_classes, num_classes)
+
+    msg = message_of("metrics.confusion_matrix", confusion_matrix)
+    assert "should raise ValueError" in msg
+
+
+def test_student_exception_is_reported_with_its_line():
+    def mean_iou(cm):
+        return cm.nanmean()  # AttributeError: numpy arrays have no nanmean
+
+    msg = message_of("metrics.mean_iou", mean_iou)
+    assert "AttributeError" in msg and "cm.nanmean()" in msg
+
+
+def test_always_equal_object_does_not_pass():
+    class Liar:
+        def __eq__(self, other):
+            return True
+
+        def __array__(self, dtype=None, copy=None):
+            return np.array(0.0)
+
+    assert "expected" in message_of("metrics.pixel_accuracy", lambda cm: Liar())
+
+    class Anything:
+        __eq__ = lambda self, other: True  # noqa: E731
+
+    assert "expected numbers" in message_of("metrics.pixel_accuracy", lambda cm: Anything())
+
+
+def test_changing_the_input_in_place_is_reported():
+    def pixel_accuracy(cm):
+        cm[...] = cm / 1  # harmless value, but it writes into the caller's array
+        np.fill_diagonal(cm, np.diag(cm) + 0)
+        cm += 0
+        cm[0, 0] += 1
+        cm[0, 0] -= 1
+        result = np.trace(cm) / cm.sum()
+        cm[0, 0] = -1
+        return result
+
+    assert "changed its input" in message_of("metrics.pixel_accuracy", pixel_accuracy)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# delegating to the reference or to scikit-learn is caught, by any route
+
+
+def test_calling_the_reference_is_caught():
+    msg = message_of("metrics.mean_iou", lambda cm: reference.mean_iou(cm))
+    assert "calls `coursekit.metrics.mean_iou`, which this exercise asks you to implement yourself" in msg
+
+
+def test_calling_the_reference_under_another_name_is_caught():
+    from coursekit.metrics import iou_per_class as my_helper
+
+    def mean_iou(cm):
+        return float(np.nanmean(my_helper(cm)))
+
+    assert "coursekit.metrics" in message_of("metrics.mean_iou", mean_iou)
+
+
+def test_importing_the_reference_inside_the_function_is_caught():
+    def pixel_accuracy(cm):
+        mod = __import__("importlib").import_module("coursekit.metrics")
+        return getattr(mod, "pixel_" + "accuracy")(cm)
+
+    assert "coursekit.metrics" in message_of("metrics.pixel_accuracy", pixel_accuracy)
+
+
+def test_scikit_learn_is_caught():
+    def confusion_matrix(pred, target, num_classes, ignore_index=255):
+        from sklearn.metrics import confusion_matrix as sk
+
+        pred, target = np.ravel(pred), np.ravel(target)
+        keep = target != ignore_index
+        if ((pred[keep] >= num_classes) | (target[keep] >= num_classes)).any():
+            raise ValueError("out of range")
+        return sk(target[keep], pred[keep], labels=list(range(num_classes))).astype(np.int64)
+
+    assert "sklearn.metrics.confusion_matrix" in message_of("metrics.confusion_matrix", confusion_matrix)
+
+
+def test_switching_off_the_profiler_is_caught():
+    import sys
+
+    def pixel_accuracy(cm):
+        sys.setprofile(None)
+        return reference.pixel_accuracy(cm)
+
+    msg = message_of("metrics.pixel_accuracy", pixel_accuracy)
+    assert "profiler" in msg or "coursekit.metrics" in msg
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# hidden cases and the grading seed
+
+
+def _case_arrays(exercise_id, seed):
+    ex = get_exercise(exercise_id)
+    return [np.concatenate([np.ravel(np.asarray(a, dtype=float)) for a in c.args if isinstance(a, np.ndarray)])
+            for c in ex.cases(case_rng(ex.id, seed), True)]
+
+
+@pytest.mark.parametrize("exercise_id", ["metrics.confusion_matrix", "metrics.iou_per_class"])
+def test_hidden_cases_depend_on_the_seed_only(exercise_id):
+    a1, a2, b = _case_arrays(exercise_id, 11), _case_arrays(exercise_id, 11), _case_arrays(exercise_id, 12)
+    assert all(np.array_equal(x, y) for x, y in zip(a1, a2))
+    assert not all(x.shape == y.shape and np.array_equal(x, y) for x, y in zip(a1, b))
+
+
+def test_hidden_cases_differ_between_exercises_with_one_seed():
+    a = _case_arrays("metrics.pixel_accuracy", 5)
+    b = _case_arrays("metrics.iou_per_class", 5)
+    assert not all(x.shape == y.shape and np.array_equal(x, y) for x, y in zip(a, b))
+
+
+def test_grading_seed_from_the_environment():
+    assert grading_seed({}) is None
+    assert grading_seed({SEED_ENV: "42"}) == 42
+    phrase = grading_seed({SEED_ENV: "winter term 2026"})
+    assert isinstance(phrase, int) and phrase == grading_seed({SEED_ENV: "winter term 2026"})
+    assert phrase != grading_seed({SEED_ENV: "summer term 2026"})
+    with pytest.raises(ValueError, match=SEED_ENV):
+        grading_seed({SEED_ENV: "-3"})
+
+
+def test_hidden_check_uses_the_environment_seed(monkeypatch, solution, capsys):
+    seen = []
+    ex = get_exercise("metrics.pixel_accuracy")
+    original = ex.cases
+
+    def spy(rng, hidden):
+        seen.append(rng.integers(0, 2**62) if hidden else None)
+        return original(rng, hidden)
+
+    patched = Exercise(**{**ex.__dict__, "cases": spy})
+    monkeypatch.setitem(__import__("coursekit.grading.registry", fromlist=["_REGISTRY"])._REGISTRY,
+                        ex.id, patched)
+    monkeypatch.setenv(SEED_ENV, "99")
+    check(ex.id, solution["pixel_accuracy"], hidden=True)
+    check(ex.id, solution["pixel_accuracy"], hidden=True)
+    monkeypatch.delenv(SEED_ENV)
+    check(ex.id, solution["pixel_accuracy"], hidden=True)
+    assert seen[0] == seen[1] == case_rng(ex.id, 99).integers(0, 2**62)
+    assert seen[2] != seen[0]
+    assert "fresh random seed" in capsys.readouterr().out
+
+
+def test_no_seed_constant_in_the_course():
+    # hidden cases must come from the grader's seed, never from a seed written into the course
+    for path in list((REPO / "coursekit" / "grading").glob("*.py")):
+        text = path.read_text()
+        for call in re.findall(r"case_rng\(([^)]*)\)", text):
+            assert not re.search(r"\d", call.split(",")[-1]), f"{path.name}: case_rng({call})"
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# the registry and the comparisons
+
+
+def test_unknown_exercise_suggests_the_closest():
+    with pytest.raises(KeyError, match="metrics.mean_iou"):
+        get_exercise("metrics.mean_iuo")
+
+
+def test_registering_an_id_twice_is_refused():
+    ex = get_exercise("metrics.mean_iou")
+    with pytest.raises(ValueError, match="twice"):
+        register(Exercise(**{**ex.__dict__, "points": 5}))
+
+
+def test_every_exercise_forbids_its_reference():
+    for ex in exercises():
+        assert ex.all_forbidden[0] == ex.reference
+        assert ex.reference_function() is not None
+        assert ex.points > 0
+
+
+def test_check_refuses_a_non_function():
+    with pytest.raises(CheckFailed, match="expected your function"):
+        check("metrics.mean_iou", 0.5)
+
+
+def test_message_hides_our_traceback_in_ipython():
+    with pytest.raises(CheckFailed) as info:
+        check("metrics.mean_iou", lambda cm: 0.0)
+    lines = info.value._render_traceback_()
+    assert "CheckFailed" in lines[0] and "metrics.mean_iou" in lines[0]
+    assert not any("Traceback" in ln for ln in lines)
+
+
+def test_run_cases_reports_each_case():
+    ex = get_exercise("metrics.pixel_accuracy")
+    outcomes, total = run_cases(ex, lambda cm: 0.5, stop_at_first=False)
+    assert len(outcomes) == total and any(o.problem for o in outcomes)
+
+
+@pytest.mark.parametrize("expected, given, fragment", [
+    (np.array([1.0, 2.0]), np.array([1.0, 2.5]), "index 1: expected 2, given 2.5"),
+    (np.array([1.0, np.nan]), np.array([1.0, 0.0]), "expected nan, given 0"),
+    (1.0, np.array([1.0]), "expected a single number"),
+    (np.array([1.0]), 1.0, "expected an array of shape (1,)"),
+    ((np.zeros(2), np.zeros(2)), (np.zeros(2),), "tuple of 2 results, given 1"),
+    (np.zeros((2, 2)), np.zeros((2, 2)) + [[0, 0], [0, 1]], "index (1, 1)"),
+    (np.zeros(2), np.array(["a", "b"]), "expected numbers"),
+])
+def test_allclose_messages(expected, given, fragment):
+    assert fragment in allclose()(expected, given)
+
+
+def test_allclose_agrees_within_tolerance_and_on_nan():
+    assert allclose(rtol=1e-6)(np.array([1.0, np.nan]), np.array([1.0 + 1e-9, np.nan])) is None
+    assert allclose()(0.5, np.float32(0.5)) is None
+
+
+def test_exact_wants_integers():
+    assert exact()(np.array([1, 2]), np.array([1, 2])) is None
+    assert "integer" in exact()(np.array([1, 2]), np.array([1.0, 2.0]))
+    assert "index 0" in exact()(np.array([1, 2]), np.array([2, 2]))
+
+
+def test_tuple_parts_are_named():
+    cmp = allclose(names=("precision", "recall", "f1"))
+    msg = cmp((np.zeros(2), np.ones(2), np.ones(2)), (np.zeros(2), np.zeros(2), np.ones(2)))
+    assert msg.startswith("in recall")
+    assert (reference.precision_recall_f1(np.eye(2, dtype=int) * 3)[0] == 1).all()
+
+
+def test_hint_prints_the_registry_hint(capsys):
+    from coursekit.grading import hint
+
+    hint("metrics.iou_per_class")
+    assert get_exercise("metrics.iou_per_class").hint in capsys.readouterr().out
