@@ -82,7 +82,20 @@ def cmd_demo(args) -> int:
     return 0
 
 
+def _quiet_lab_settings() -> None:
+    """JupyterLab's own defaults for this environment: no pop-up asking to fetch news (there is no network)."""
+    import json
+
+    path = Path(sys.prefix) / "share" / "jupyter" / "lab" / "settings" / "overrides.json"
+    settings = json.loads(path.read_text()) if path.is_file() else {}
+    settings.setdefault("@jupyterlab/apputils-extension:notification", {})["fetchNews"] = "false"
+    settings["@jupyterlab/apputils-extension:notification"]["checkForUpdates"] = False
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(settings, indent=2))
+
+
 def cmd_lab(args) -> int:
+    _quiet_lab_settings()
     cmd = [sys.executable, "-m", "jupyterlab", f"--ServerApp.root_dir={args.root}",
            "--LabApp.news_url=", "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate", *args.extra]
     os.chdir(args.root)
