@@ -14,9 +14,14 @@ import numpy as np
 __all__ = ["ThresholdExplorer", "threshold_explorer"]
 
 
-def _render(fig, dpi: int = 72) -> bytes:
+def _png(canvas) -> bytes:
+    """The canvas's current pixels as PNG bytes (fast compression: these images live for one slider step)."""
+    from PIL import Image
+
+    width, height = canvas.get_width_height(physical=True)
     buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=dpi)
+    Image.frombuffer("RGBA", (width, height), canvas.buffer_rgba(), "raw", "RGBA", 0, 1).save(
+        buffer, format="png", compress_level=1)
     return buffer.getvalue()
 
 
@@ -103,12 +108,13 @@ class ThresholdExplorer:
 
     def _build(self, threshold: float) -> None:
         import ipywidgets as widgets
+        from matplotlib.backends.backend_agg import FigureCanvasAgg
         from matplotlib.figure import Figure
         from matplotlib.patches import Patch
 
         panels = 3 if self.image is None else 4
         # A bare Figure, not pyplot's: the notebook's inline backend must not show it again below a later cell.
-        fig = Figure(figsize=(3.1 * panels, 3.2), layout="constrained")
+        fig = Figure(figsize=(3.1 * panels, 3.2), dpi=72, layout="constrained")
         axes = list(fig.subplots(1, panels))
         if self.image is not None:
             ax = axes.pop(0)
@@ -136,11 +142,19 @@ class ThresholdExplorer:
         ax.set_ylim(-0.02, 1.02)
         ax.set_title("metrics vs threshold")
         ax.legend(fontsize=8, loc="lower center")
+        # Draw everything but the two moving artists once and keep those pixels; a slider step then only restores
+        # them, draws the mask and the line, and encodes the PNG (blitting).
         self.figure = fig
+        self._canvas = FigureCanvasAgg(fig)
+        self._mask.set_animated(True)
+        self._line.set_animated(True)
+        self._canvas.draw()
+        fig.set_layout_engine("none")
+        self._background = self._canvas.copy_from_bbox(fig.bbox)
         self.slider = widgets.FloatSlider(value=threshold, min=0.0, max=1.0, step=0.01, description="threshold",
                                           readout_format=".2f", continuous_update=True,
                                           layout=widgets.Layout(width="420px"))
-        self.picture = widgets.Image(format="png", value=_render(fig))
+        self.picture = widgets.Image(format="png", value=self._frame())
         self.readout = widgets.HTML(self._readout(threshold))
         self.slider.observe(lambda change: self.update(change["new"]), names="value")
         self.widget = widgets.VBox([self.slider, self.readout, self.picture])
@@ -151,11 +165,17 @@ class ThresholdExplorer:
         return (f"<b>t = {threshold:.2f}</b> &nbsp; IoU {fmt(m['IoU'])} &nbsp; Dice {fmt(m['Dice'])} &nbsp; "
                 f"precision {fmt(m['precision'])} &nbsp; recall {fmt(m['recall'])}")
 
+    def _frame(self) -> bytes:
+        self._canvas.restore_region(self._background)
+        self._mask.axes.draw_artist(self._mask)
+        self._line.axes.draw_artist(self._line)
+        return _png(self._canvas)
+
     def update(self, threshold: float) -> dict:
         """Redraw for a new threshold and return its metrics (what the slider calls)."""
         self._mask.set_data(self._errors_rgb(threshold))
         self._line.set_xdata([threshold, threshold])
-        self.picture.value = _render(self.figure)
+        self.picture.value = self._frame()
         self.readout.value = self._readout(threshold)
         return self.metrics(threshold)
 
