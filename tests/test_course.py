@@ -145,6 +145,24 @@ def test_deleted_test_cell_is_restored_and_counts_as_failed(released_course, mon
     assert g.score == sum(ex.points for ex in exercises("06_metrics")) - 1
 
 
+def test_warnings_and_stderr_do_not_cost_points(released_course, monkeypatch, capsys):
+    monkeypatch.setenv("COURSEKIT_GRADING_SEED", "11")
+    make_samples(released_course, "06_metrics", log=lambda *a: None)
+    path = released_course / "autograder" / "submitted" / "sample_full" / "06_metrics" / "06_metrics.ipynb"
+    nb = nbformat.read(path, as_version=4)
+    for cell in nb.cells:
+        if cell.source.startswith("def pixel_accuracy"):
+            cell.source = ("import sys, warnings\n\ndef pixel_accuracy(cm):\n"
+                           "    warnings.warn('a harmless warning')\n"
+                           "    print('debugging on stderr', file=sys.stderr)\n"
+                           "    cm = np.asarray(cm, dtype=float)\n"
+                           "    return float(np.trace(cm) / cm.sum())")
+    nbformat.write(nb, path)
+    report = grade(released_course, "06_metrics", students=["sample_full"], log=lambda *a: None)
+    assert report.grades[0].exercises["test_pixel_accuracy"] == (1.0, 1.0)
+    assert report.grades[0].score == sum(ex.points for ex in exercises("06_metrics"))
+
+
 def test_coursekit_help_lists_the_commands():
     out = subprocess.run([sys.executable, "-m", "coursekit.cli", "--help"], capture_output=True, text=True, cwd=REPO)
     assert out.returncode == 0

@@ -397,3 +397,15 @@ def test_hint_prints_the_registry_hint(capsys):
 
     hint("metrics.iou_per_class")
     assert get_exercise("metrics.iou_per_class").hint in capsys.readouterr().out
+
+
+def test_chapter_modules_are_found_by_name():
+    from coursekit.grading.registry import chapter_modules
+
+    modules = chapter_modules()
+    assert "coursekit.grading.ch06_metrics" in modules
+    assert "coursekit.grading.check" not in modules and "coursekit.grading.compare" not in modules
+    # every chapter module belongs to a chapter notebook of the same name
+    for module in modules:
+        name = module.rsplit(".ch", 1)[1]
+        assert (REPO / "solutions" / name / f"{name}.ipynb").is_file(), f"{module} has no solutions/{name}"

@@ -12,9 +12,11 @@ seed is drawn from the operating system each time, so no seed is ever a constant
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import hashlib
 import inspect
+import io
 import secrets
 import sys
 import traceback
@@ -176,11 +178,16 @@ def _student_frames(exc: BaseException) -> str:
 
 
 def _call(fn, case: Case, recorder: _CallRecorder | None):
-    """Call ``fn`` on deep copies of the case's arguments; return (result, exception, warnings, args copy)."""
+    """Call ``fn`` on deep copies of the case's arguments; return (result, exception, warnings, args copy).
+
+    Warnings and text written to stderr are collected and reported on stdout: in a graded test cell, output on
+    stderr would count as a failure.
+    """
     args = copy.deepcopy(case.args)
     kwargs = copy.deepcopy(case.kwargs)
     result, error = None, None
-    with warnings.catch_warnings(record=True) as caught:
+    stderr = io.StringIO()
+    with warnings.catch_warnings(record=True) as caught, contextlib.redirect_stderr(stderr):
         warnings.simplefilter("always")
         previous = sys.getprofile()
         if recorder is not None:
@@ -194,6 +201,8 @@ def _call(fn, case: Case, recorder: _CallRecorder | None):
             sys.setprofile(previous)
     if tampered:
         error = RuntimeError("the function changed the interpreter's profiler (sys.setprofile) while it ran")
+    if stderr.getvalue().strip():
+        print(f"note: `{getattr(fn, '__name__', 'your function')}` wrote to stderr: {stderr.getvalue().strip()[:500]}")
     return result, error, caught, (args, kwargs)
 
 

@@ -6,8 +6,9 @@ fixed and small, hidden ones random from the grading seed), how to compare resul
 student may not delegate to. The notebook's test cells and the grader read the same entries, so nothing is written
 twice.
 
-Chapters register their exercises in a module of this package (``coursekit/grading/ch06_metrics.py`` ...); the
-modules listed in :data:`CHAPTER_MODULES` are imported the first time the registry is consulted.
+Chapters register their exercises in a module of this package named after the assignment
+(``coursekit/grading/ch06_metrics.py`` for ``06_metrics``); every such ``chNN_topic`` module is imported the first time the
+registry is consulted.
 """
 
 from __future__ import annotations
@@ -16,10 +17,7 @@ import importlib
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
-__all__ = ["Case", "Exercise", "register", "get_exercise", "exercises", "resolve", "CHAPTER_MODULES"]
-
-#: Modules that register exercises, imported lazily on first use of the registry.
-CHAPTER_MODULES = ("coursekit.grading.ch06_metrics",)
+__all__ = ["Case", "Exercise", "register", "get_exercise", "exercises", "resolve", "chapter_modules"]
 
 _REGISTRY: dict[str, "Exercise"] = {}
 _loaded = False
@@ -121,10 +119,21 @@ def register(exercise: Exercise) -> Exercise:
     return exercise
 
 
+def chapter_modules() -> list[str]:
+    """The modules of this package that register a chapter's exercises: ``coursekit.grading.chNN_topic``."""
+    import pkgutil
+    import re
+
+    from . import __path__ as package_path
+
+    return sorted(f"{__package__}.{m.name}" for m in pkgutil.iter_modules(package_path)
+                  if re.fullmatch(r"ch\d\d_\w+", m.name))
+
+
 def _load() -> None:
     global _loaded
     if not _loaded:
-        for module in CHAPTER_MODULES:
+        for module in chapter_modules():
             importlib.import_module(module)
         _loaded = True
 
