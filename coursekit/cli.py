@@ -45,31 +45,51 @@ def _print_report(report, root: Path) -> None:
     print()
     print(report.table())
     print()
-    print(f"grades:   {report.csv_path.relative_to(root)}   (grader's log: {report.log_path.relative_to(root)})")
-    print(f"feedback: {report.feedback_dir.relative_to(root)}/<student>/{report.assignment}/{report.assignment}.html")
+    print(f"grades:   {_rel(report.csv_path, root)}   (logs: {_rel(report.log_dir, root)}/<student>.log)")
+    print(f"feedback: {_rel(report.feedback_dir, root)}/<student>/{report.assignment}/{report.assignment}.html")
+    if not report.sandboxed:
+        print("WARNING: graded WITHOUT the sandbox (bubblewrap is missing): these grades are not isolated.")
+
+
+def _rel(path: Path, root: Path) -> str:
+    try:
+        return str(Path(path).resolve().relative_to(root))
+    except ValueError:
+        return str(path)
+
+
+def _options(args):
+    from .grading.grader import GradeOptions
+    from .grading.sandbox import Limits
+
+    limits = Limits(memory_mb=args.memory_mb, processes=args.processes, file_mb=args.file_mb,
+                    cell_seconds=args.cell_timeout, student_seconds=args.time_limit, output_mb=args.output_mb)
+    return GradeOptions(jobs=args.jobs, limits=limits, case_seconds=args.case_timeout,
+                        require_sandbox=args.require_sandbox)
 
 
 def cmd_grade(args) -> int:
-    from .course import grade
+    from .grading.grader import grade_class
 
-    print("note: student code runs with your permissions; grade only submissions you trust.")
-    report = grade(args.root, args.assignment, students=args.student or None,
-                   out=Path(args.out).resolve() if args.out else None)
+    report = grade_class(args.root, args.assignment, submissions=Path(args.submissions) if args.submissions else None,
+                         students=args.student or None, options=_options(args),
+                         out=Path(args.out).resolve() if args.out else None)
     _print_report(report, args.root)
     return 0
 
 
 def cmd_demo(args) -> int:
-    from .course import grade, make_samples, release
+    from .course import make_samples, release
+    from .grading.grader import GradeOptions, grade_class
 
     print("== 1/3 building the student notebooks from solutions/")
     release(args.root)
     print(f"== 2/3 writing sample submissions of {DEMO_ASSIGNMENT} (full, partial, untouched stubs)")
     expected = make_samples(args.root, DEMO_ASSIGNMENT)
     print(f"== 3/3 autograding them (hidden tests included)")
-    report = grade(args.root, DEMO_ASSIGNMENT, students=list(expected))
+    report = grade_class(args.root, DEMO_ASSIGNMENT, students=list(expected), options=GradeOptions())
     _print_report(report, args.root)
-    wrong = [g for g in report.grades if abs(g.score - expected[g.student]) > 1e-9]
+    wrong = [g for g in report.results if abs(g.score - expected[g.student]) > 1e-9]
     print()
     if wrong:
         for g in wrong:
@@ -120,10 +140,31 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("assignment", nargs="?", default=DEMO_ASSIGNMENT)
     p.set_defaults(func=cmd_samples)
 
-    p = sub.add_parser("grade", help="autograde the submissions in autograder/submitted/, write feedback and a CSV")
+    from .grading.sandbox import Limits
+
+    d = Limits()
+    p = sub.add_parser("grade", help="grade a whole class: in parallel, sandboxed, verdicts computed outside the "
+                                     "students' kernels; writes grades.csv and feedback",
+                       description="Grade every submission of ASSIGNMENT (see README: Grading a class).")
     p.add_argument("assignment")
+    p.add_argument("--submissions", metavar="PATH",
+                   help="a folder in nbgrader's layout (PATH/<student>/ASSIGNMENT/ASSIGNMENT.ipynb), or a zip or "
+                        "folder of LMS downloads named <student>_..._ASSIGNMENT.ipynb (default: autograder/submitted)")
     p.add_argument("--student", action="append", help="grade only this student (repeatable)")
-    p.add_argument("--out", help="folder for grades.csv (default: autograder/grades/ASSIGNMENT)")
+    p.add_argument("--jobs", type=int, default=0, help="parallel workers (default: one per core)")
+    p.add_argument("--out", help="folder for grades.csv and logs (default: autograder/grades/ASSIGNMENT)")
+    p.add_argument("--memory-mb", type=int, default=d.memory_mb, help=f"memory per process (default {d.memory_mb})")
+    p.add_argument("--processes", type=int, default=d.processes,
+                   help=f"processes per submission (default {d.processes})")
+    p.add_argument("--file-mb", type=int, default=d.file_mb, help=f"largest file written (default {d.file_mb})")
+    p.add_argument("--cell-timeout", type=int, default=d.cell_seconds,
+                   help=f"seconds per notebook cell (default {d.cell_seconds})")
+    p.add_argument("--time-limit", type=int, default=d.student_seconds,
+                   help=f"seconds per submission, all included (default {d.student_seconds})")
+    p.add_argument("--output-mb", type=float, default=d.output_mb,
+                   help=f"output a notebook may print (default {d.output_mb:g})")
+    p.add_argument("--case-timeout", type=int, default=60, help="seconds per verdict case (default 60)")
+    p.add_argument("--require-sandbox", action="store_true", help="refuse to grade without bubblewrap")
     p.set_defaults(func=cmd_grade)
 
     p = sub.add_parser("demo", help=f"release, make sample submissions of {DEMO_ASSIGNMENT}, grade them, "

@@ -7,20 +7,19 @@ versions, committed) and ``autograder/`` (the nbgrader course root, configured i
 from __future__ import annotations
 
 import contextlib
-import csv
 import json
 import os
 import re
 import secrets
 import shutil
 import sys
-from dataclasses import dataclass, field
 from pathlib import Path
 
 from .grading.check import SEED_ENV, grading_seed
 from .grading.registry import exercises
 
-__all__ = ["course_root", "assignments", "release", "make_samples", "grade", "GradeReport", "SAMPLE_STUDENTS"]
+__all__ = ["course_root", "assignments", "release", "make_samples", "course_seed", "notebook_points",
+           "SAMPLE_STUDENTS"]
 
 SOLUTION_BEGIN = "### BEGIN SOLUTION"
 SOLUTION_END = "### END SOLUTION"
@@ -191,66 +190,12 @@ def _chapter_module(name: str) -> str:
 
 
 # ---------------------------------------------------------------------------------------------------------------
-# grading
+# grading (the grader itself is coursekit.grading.grader)
 
 
-@dataclass
-class StudentGrade:
-    student: str
-    score: float
-    max_score: float
-    exercises: dict = field(default_factory=dict)  # grade cell id -> (score, max)
-    status: str = "graded"
-    reason: str = ""
-
-
-@dataclass
-class GradeReport:
-    assignment: str
-    grades: list
-    cells: list  # grade cell ids in notebook order
-    csv_path: Path
-    feedback_dir: Path
-    log_path: Path
-
-    def table(self, max_students_per_exercise: int = 8) -> str:
-        """A table of scores per student, then (for a few students) the points of each exercise."""
-        width = max([16] + [len(g.student) + 2 for g in self.grades])
-        rows = [f"{'student':<{width}} {'score':>8}  status", "-" * (width + 24)]
-        for g in self.grades:
-            rows.append(f"{g.student:<{width}} {_fmt_pair(g.score, g.max_score):>8}  {g.status}"
-                        + (f": {g.reason}" if g.reason else ""))
-        if 0 < len(self.grades) <= max_students_per_exercise and self.cells:
-            names = [g.student for g in self.grades]
-            cw = max(len(n) for n in names) + 2
-            ew = max(len(c) for c in self.cells) + 2
-            rows += ["", f"{'test cell':<{ew}}" + "".join(f"{n:>{cw}}" for n in names), "-" * (ew + cw * len(names))]
-            for cell in self.cells:
-                marks = [_fmt_pair(*g.exercises[cell]) if cell in g.exercises else "-" for g in self.grades]
-                rows.append(f"{cell:<{ew}}" + "".join(f"{m:>{cw}}" for m in marks))
-        return "\n".join(rows)
-
-
-def _fmt_pair(score, max_score) -> str:
-    return f"{score:g}/{max_score:g}"
-
-
-@contextlib.contextmanager
-def _stderr_to(path: Path):
-    """Send everything written to the process's stderr (kernel warnings included) to ``path``, appended."""
-    sys.stderr.flush()
-    saved = os.dup(2)
-    with open(path, "ab") as fh:
-        os.dup2(fh.fileno(), 2)
-        try:
-            yield
-        finally:
-            sys.stderr.flush()
-            os.dup2(saved, 2)
-            os.close(saved)
-
-
-def _seed(root: Path, log) -> int:
+def course_seed(root: Path, log=print) -> int:
+    """The grading seed of the hidden cases: ``COURSEKIT_GRADING_SEED``, else the one kept (drawn once) in
+    ``autograder/.grading_seed``."""
     seed = grading_seed()
     if seed is not None:
         return seed
@@ -261,84 +206,6 @@ def _seed(root: Path, log) -> int:
         log(f"drew a new grading seed for the hidden cases into {path.relative_to(root)} (keep it private; set "
             f"{SEED_ENV} to choose one)")
     return int(path.read_text().strip())
-
-
-def grade(root: Path, name: str, students: list[str] | None = None, out: Path | None = None,
-          log=print) -> GradeReport:
-    """Autograde the submissions of an assignment in ``autograder/submitted/`` and write feedback and a CSV.
-
-    Student code runs in a Jupyter kernel with the grader's permissions: grade only submissions you trust.
-    The hidden cases are drawn from the grading seed (``COURSEKIT_GRADING_SEED``, else ``autograder/.grading_seed``).
-    """
-    from nbgrader.api import Gradebook, MissingEntry
-
-    from tqdm.auto import tqdm
-
-    submitted = root / "autograder" / "submitted"
-    found = sorted(p.name for p in submitted.iterdir() if (p / name).is_dir()) if submitted.is_dir() else []
-    students = students or found
-    if not students:
-        raise FileNotFoundError(f"no submission of {name} in {submitted.relative_to(root)}/<student>/{name}/")
-    os.environ[SEED_ENV] = str(_seed(root, log))
-    api = _api(root)
-    db_url = api.coursedir.db_url
-    with Gradebook(db_url) as gb:
-        try:
-            gb.find_assignment(name)
-        except MissingEntry:
-            log(f"{name} is not in the gradebook yet: releasing it first")
-            release(root, [name], log=log)
-    out = out or root / "autograder" / "grades" / name
-    out.mkdir(parents=True, exist_ok=True)
-    log_path = out / "grading.log"
-    grades = []
-    for student in tqdm(students, desc=f"grading {name}", unit="student", file=sys.stdout):
-        with _quiet(), _stderr_to(log_path):
-            result = api.autograde(name, student, force=True, create=True)
-        status, reason = "graded", ""
-        if not result.get("success"):
-            status, reason = "error", _first_error_line(result)
-        else:
-            with _quiet(), _stderr_to(log_path):
-                fb = api.generate_feedback(name, student, force=True)
-            if not fb.get("success"):
-                status, reason = "graded", "feedback could not be generated: " + _first_error_line(fb)
-        grades.append(_read_grade(db_url, name, student, status, reason))
-    csv_path = out / "grades.csv"
-    order = [f"test_{ex.function}" for ex in exercises(name)]
-    cells = [c for c in order if any(c in g.exercises for g in grades)]
-    cells += sorted({cid for g in grades for cid in g.exercises} - set(cells))
-    with open(csv_path, "w", newline="") as fh:
-        writer = csv.writer(fh)
-        writer.writerow(["student", "assignment", "score", "max_score", "status", "reason", *cells])
-        for g in grades:
-            writer.writerow([g.student, name, g.score, g.max_score, g.status, g.reason,
-                             *[g.exercises.get(c, ("", ""))[0] for c in cells]])
-    return GradeReport(name, grades, cells, csv_path, root / "autograder" / "feedback", log_path)
-
-
-def _first_error_line(result: dict) -> str:
-    text = (result.get("error") or "") + "\n" + (result.get("log") or "")
-    for line in text.splitlines():
-        if "error" in line.lower() or "exception" in line.lower():
-            return line.strip()[:200]
-    return (text.strip().splitlines() or ["unknown error"])[-1][:200]
-
-
-def _read_grade(db_url: str, name: str, student: str, status: str, reason: str) -> StudentGrade:
-    from nbgrader.api import Gradebook, MissingEntry
-
-    with Gradebook(db_url) as gb:
-        max_score = gb.find_assignment(name).max_score
-        try:
-            sub = gb.find_submission(name, student)
-        except MissingEntry:
-            return StudentGrade(student, 0.0, max_score, {}, "error", reason or "no submission recorded")
-        per_cell = {}
-        for nb in sub.notebooks:
-            for g in nb.grades:
-                per_cell[g.name] = (float(g.score or 0.0), float(g.max_score))
-        return StudentGrade(student, float(sub.score), float(sub.max_score), per_cell, status, reason)
 
 
 def notebook_points(path: Path) -> dict[str, float]:

@@ -1,0 +1,352 @@
+"""The clean room: a fresh interpreter (no IPython) that runs a student's code on the exercises' cases and returns
+only data.
+
+The grader writes into a folder: ``program.json`` (the code cells to run: the chapter's setup cell, then the
+student's solution cells; per exercise, the function's name and the forbidden callables) and, per exercise, the cases
+as data (``cases-<n>.json`` and ``cases-<n>.npz``). This file, copied into the folder and run in the sandbox as
+``python -I cleanroom.py FOLDER``, executes the code statement by statement, calls each exercise's function on each
+case under a profiler that records every forbidden function it reaches (by the file that defines it, so no alias
+hides it), and writes ``result-<n>.json`` and ``result-<n>.npz`` (numbers only: read back with
+``allow_pickle=False``). ``coursekit`` itself is not importable in the clean room: its reference implementations are
+not there to be called. The grader compares those numbers with the
+reference in its own process (:mod:`coursekit.grading.grader`): nothing the student's code does here can change a
+verdict, only what it returns.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import re
+import signal
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+__all__ = ["encode", "decode", "run"]
+
+_MAGIC = re.compile(r"^\s*[%!]")
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# values <-> JSON + arrays (no pickle anywhere)
+
+
+def encode(value, arrays: dict, prefix: str):
+    """A JSON-able description of ``value``; arrays go into ``arrays`` under generated keys."""
+    if isinstance(value, np.ndarray):
+        if value.dtype.kind not in "biuf":
+            raise TypeError(f"cannot encode an array of dtype {value.dtype}")
+        key = f"{prefix}_{len(arrays)}"
+        arrays[key] = value
+        return {"array": key}
+    if isinstance(value, (bool, np.bool_)):
+        return {"bool": bool(value)}
+    if isinstance(value, (int, np.integer)):
+        return {"int": int(value)}
+    if isinstance(value, (float, np.floating)):
+        return {"float": float(value)}
+    if value is None:
+        return {"none": True}
+    if isinstance(value, str):
+        return {"str": value}
+    if isinstance(value, (tuple, list)):
+        return {"tuple" if isinstance(value, tuple) else "list": [encode(v, arrays, prefix) for v in value]}
+    if isinstance(value, dict):
+        return {"dict": {str(k): encode(v, arrays, prefix) for k, v in value.items()}}
+    raise TypeError(f"cannot encode a value of type {type(value).__name__}")
+
+
+def decode(spec, arrays):
+    """Inverse of :func:`encode`."""
+    (kind, payload), = spec.items()
+    if kind == "array":
+        return np.array(arrays[payload])
+    if kind in ("bool", "int", "float", "str"):
+        return payload
+    if kind == "none":
+        return None
+    if kind in ("tuple", "list"):
+        items = [decode(v, arrays) for v in payload]
+        return tuple(items) if kind == "tuple" else items
+    if kind == "dict":
+        return {k: decode(v, arrays) for k, v in payload.items()}
+    raise ValueError(f"unknown encoded kind {kind!r}")
+
+
+def encode_result(value, arrays: dict, prefix: str):
+    """Encode what a student's function returned: numbers and arrays of numbers, in (nested) tuples or lists.
+
+    Anything else is described, not kept: an object pretending to be a number has no numbers to give.
+    """
+    if isinstance(value, (tuple, list)):
+        return {"tuple": [encode_result(v, arrays, prefix) for v in value]}
+    if value is None:
+        return {"none": True}
+    try:
+        arr = np.asarray(value)
+    except Exception as exc:  # noqa: BLE001
+        return {"unusable": f"{type(value).__name__} ({type(exc).__name__}: {exc})"[:300]}
+    if arr.dtype.kind not in "biuf":
+        return {"unusable": f"{type(value).__name__} of dtype {arr.dtype}"[:300]}
+    key = f"{prefix}_{len(arrays)}"
+    arrays[key] = np.array(arr)  # a plain ndarray copy, never a subclass
+    return {"array": key}
+
+
+def decode_result(spec, arrays):
+    """Inverse of :func:`encode_result`: arrays (0-d for numbers), tuples, None, or an :class:`Unusable`."""
+    (kind, payload), = spec.items()
+    if kind == "array":
+        arr = np.array(arrays[payload])
+        return arr[()] if arr.ndim == 0 else arr
+    if kind == "tuple":
+        return tuple(decode_result(v, arrays) for v in payload)
+    if kind == "none":
+        return None
+    if kind == "unusable":
+        return Unusable(payload)
+    raise ValueError(f"unknown result kind {kind!r}")
+
+
+class Unusable:
+    """What a student's function returned that is not numbers (its description only)."""
+
+    def __init__(self, description: str):
+        self.description = description
+
+    def __repr__(self):
+        return f"<{self.description}>"
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# the run inside the sandbox: this file is copied into the submission's folder and run as a script, so that the
+# clean room imports nothing of coursekit (the reference implementations are not there to be called).
+
+
+class _Timeout(BaseException):
+    pass
+
+
+def _alarm(signum, frame):
+    raise _Timeout()
+
+
+def _same(a, b) -> bool:
+    if isinstance(a, np.ndarray) or isinstance(b, np.ndarray):
+        return (isinstance(a, np.ndarray) and isinstance(b, np.ndarray) and a.shape == b.shape
+                and np.array_equal(a, b, equal_nan=a.dtype.kind == "f"))
+    if isinstance(a, (list, tuple)) and isinstance(b, (list, tuple)):
+        return len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b))
+    if isinstance(a, dict) and isinstance(b, dict):
+        return a.keys() == b.keys() and all(_same(a[k], b[k]) for k in a)
+    return type(a) is type(b) and a == b
+
+
+def _statements(source: str):
+    """The top-level statements of a cell, so that one failing import does not skip the rest of the cell."""
+    import ast
+
+    code = "\n".join(line for line in source.splitlines() if not _MAGIC.match(line))
+    try:
+        tree = ast.parse(code)
+    except SyntaxError:
+        yield code  # exec reports the syntax error
+        return
+    for node in tree.body:
+        yield ast.get_source_segment(code, node) or ""
+
+
+class _Stub:
+    """Stands for coursekit, which is not in the clean room: any attribute is another stub, and calling one records
+    the call (when the exercise forbids it) and fails."""
+
+    def __init__(self, name: str, calls: list, forbidden: set):
+        self.__name__, self.__path__, self._calls, self._forbidden = name, [], calls, forbidden
+
+    def __getattr__(self, attr):
+        if attr.startswith("__"):
+            raise AttributeError(attr)
+        return _Stub(f"{self.__name__}.{attr}", self._calls, self._forbidden)
+
+    def __call__(self, *args, **kwargs):
+        name = self.__name__
+        if any(name == f or name.startswith(f + ".") for f in self._forbidden):
+            self._calls.append(name)
+        raise RuntimeError(f"{name} is not available when grading: write the exercise yourself")
+
+
+class _StubFinder:
+    """Imports of ``coursekit`` (hidden from the clean room) give stubs that record forbidden calls."""
+
+    def __init__(self, calls: list, forbidden: set):
+        self.calls, self.forbidden = calls, forbidden
+
+    def find_spec(self, name, path=None, target=None):
+        if name == "coursekit" or name.startswith("coursekit."):
+            import importlib.machinery
+
+            return importlib.machinery.ModuleSpec(name, self, is_package=True)
+        return None
+
+    def create_module(self, spec):
+        return _Stub(spec.name, self.calls, self.forbidden)
+
+    def exec_module(self, module):
+        pass
+
+
+def _progress(folder: Path, **state) -> None:
+    (folder / "progress.json").write_text(json.dumps(state))
+
+
+def run(folder: Path, skip=(), start: int = 0) -> None:
+    """Execute ``program.json`` of ``folder`` and write the results beside it (see the module's docstring).
+
+    ``skip`` lists ``(cell, statement)`` pairs not to execute (they ended the interpreter in an earlier attempt);
+    exercises before ``start`` are done already. Progress is written to ``progress.json`` before each step, so that
+    the supervisor knows where an interpreter that died stopped.
+    """
+    # Everything the harness relies on is bound now, before any student code runs.
+    setprofile, getprofile = sys.setprofile, sys.getprofile
+    perf_counter, deepcopy, savez, dumps, alarm = time.perf_counter, copy.deepcopy, np.savez, json.dumps, signal.alarm
+    folder = Path(folder)
+    program = json.loads((folder / "program.json").read_text())
+    case_seconds = int(program.get("case_seconds", 60))
+    stub_calls: list = []
+    sys.meta_path.insert(0, _StubFinder(stub_calls, {f["name"] for e in program["exercises"] for f in e["forbidden"]}
+                                        | set(program.get("forbidden_modules", []))))
+    signal.signal(signal.SIGALRM, _alarm)
+    skip = {tuple(x) for x in skip}
+
+    namespace = {"__name__": "__main__"}
+    cell_errors = []
+    for index, source in enumerate(program["cells"]):
+        for k, statement in enumerate(_statements(source)):
+            if (index, k) in skip:
+                cell_errors.append(f"cell {index + 1}: a statement ended the interpreter; skipped")
+                continue
+            _progress(folder, stage="cell", cell=index, statement=k)
+            alarm(case_seconds)
+            try:
+                exec(compile(statement, f"<cell {index + 1}>", "exec"), namespace)
+            except _Timeout:
+                cell_errors.append(f"cell {index + 1}: a statement ran longer than {case_seconds} s; stopped")
+            except BaseException as exc:  # noqa: BLE001 - a broken statement must not stop the others
+                cell_errors.append(f"cell {index + 1}: {type(exc).__name__}: {exc}"[:300])
+            finally:
+                alarm(0)
+    if start == 0:
+        (folder / "cells.json").write_text(dumps({"errors": cell_errors}))
+
+    for n, item in enumerate(program["exercises"]):
+        if n < start:
+            continue
+        # forbidden callables, by the file that defines them and their qualified names (None: all of that file)
+        forbidden = [(entry["path"], None if entry["names"] is None else frozenset(entry["names"]), entry["name"])
+                     for entry in item["forbidden"]]
+        matched_cache = {}
+
+        def matches(code):
+            qualname = getattr(code, "co_qualname", code.co_name)
+            key = (code.co_filename, qualname)
+            if key not in matched_cache:
+                matched_cache[key] = [name for path, names, name in forbidden
+                                      if code.co_filename.startswith(path)
+                                      and (names is None or qualname in names
+                                           or any(q.rsplit(".", 1)[-1] == qualname for q in names))]
+            return matched_cache[key]
+
+        spec = json.loads((folder / f"cases-{n}.json").read_text())
+        with np.load(folder / f"cases-{n}.npz", allow_pickle=False) as data:
+            arrays = {k: data[k] for k in data.files}
+        fn = namespace.get(item["function"])
+        outcomes, results = [], {}
+        for c, case in enumerate(spec["cases"]):
+            if not callable(fn):
+                outcomes.append({"status": "missing"})
+                continue
+            _progress(folder, stage="case", exercise=n, case=c)
+            args = decode(case["args"], arrays)
+            kwargs = decode(case["kwargs"], arrays)
+            pristine = deepcopy((args, kwargs))
+            hits = set()
+            del stub_calls[:]
+
+            def recorder(frame, event, arg):
+                if event == "call":
+                    found = matches(frame.f_code)
+                    if found:
+                        hits.update(found)
+
+            tampered = False
+            start_time = perf_counter()
+            alarm(case_seconds)
+            try:
+                setprofile(recorder)
+                try:
+                    value = fn(*args, **kwargs)
+                finally:
+                    tampered = getprofile() is not recorder
+                    setprofile(None)
+                    alarm(0)
+                record = {"status": "ok", "result": encode_result(value, results, f"r{c}")}
+            except _Timeout:
+                record = {"status": "timeout", "seconds": case_seconds}
+            except BaseException as exc:  # noqa: BLE001 - reported, never raised
+                record = {"status": "raised", "type": type(exc).__name__,
+                          "mro": [k.__name__ for k in type(exc).__mro__], "message": str(exc)[:300]}
+            record["seconds"] = perf_counter() - start_time
+            hits.update(stub_calls)
+            if hits:
+                record = {"status": "forbidden", "calls": sorted(hits)}
+            elif tampered:
+                record = {"status": "tampered"}
+            elif record["status"] == "ok" and not _same(pristine, (args, kwargs)):
+                record = {"status": "mutated"}
+            outcomes.append(record)
+            if record["status"] == "timeout":
+                break  # the function may never return: later cases would only burn the time limit
+        savez(folder / f"result-{n}.npz", **results)
+        (folder / f"result-{n}.json").write_text(dumps({"cases": outcomes}))
+    _progress(folder, stage="done")
+
+
+def supervise(folder: Path, attempts: int = 12) -> None:
+    """Run :func:`run` in child interpreters until every exercise has a result: a statement or a case that ends the
+    interpreter (``os._exit``, a crash) is skipped or recorded as crashed, and the rest goes on."""
+    import subprocess
+
+    folder = Path(folder)
+    program = json.loads((folder / "program.json").read_text())
+    skip: list = []
+    start = 0
+    for _ in range(attempts):
+        (folder / "progress.json").unlink(missing_ok=True)
+        subprocess.run([sys.executable, "-I", __file__, "--child", str(folder), json.dumps(skip), str(start)],
+                       stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL)
+        try:
+            state = json.loads((folder / "progress.json").read_text())
+        except (OSError, ValueError):
+            return  # died before starting: nothing more to learn
+        if state.get("stage") == "done":
+            return
+        if state.get("stage") == "cell":
+            skip.append([state["cell"], state["statement"]])
+        elif state.get("stage") == "case":
+            n = state["exercise"]
+            (folder / f"result-{n}.json").write_text(json.dumps(
+                {"cases": [{"status": "crashed", "case": state["case"]}]}))
+            np.savez(folder / f"result-{n}.npz")
+            start = n + 1
+            if start >= len(program["exercises"]):
+                return
+
+
+if __name__ == "__main__":  # pragma: no cover - run in the sandbox by the grader
+    if sys.argv[1] == "--child":
+        run(Path(sys.argv[2]), json.loads(sys.argv[3]), int(sys.argv[4]))
+    else:
+        supervise(Path(sys.argv[1]))

@@ -1,0 +1,599 @@
+"""``coursekit grade``: a whole class graded in parallel, sandboxed, with verdicts students cannot fake.
+
+For each student, in a worker process of its own (``--jobs`` at a time):
+
+1. the submission is found (a renamed notebook is taken, with a note) and checked to be a notebook;
+2. the student's previous scores are removed from the gradebook;
+3. nbgrader autogrades it: test cells are restored from the source, deleted ones put back, and the notebook runs in a
+   Jupyter kernel inside the sandbox (:mod:`coursekit.grading.sandbox`), with an output limit;
+4. the clean room (:mod:`coursekit.grading.cleanroom`), a fresh sandboxed interpreter without IPython or coursekit,
+   runs the student's solution cells and calls each exercise's function on its visible and hidden cases; it returns
+   numbers only;
+5. the grader's own process compares those numbers with the reference (the exercise registry): that verdict is the
+   score written to the gradebook. A test cell that passed in the student's kernel but whose verdict fails flags the
+   student as suspected of tampering;
+6. the feedback page is generated (hidden tests removed).
+
+A student whose submission breaks anything (invalid JSON, an infinite loop, a dead kernel, a memory or process bomb,
+gigabytes of output) gets 0, or the honest score of what still works, with a one-line reason; the others are not
+touched. The whole-submission wall time is enforced by killing the worker and everything it started.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import csv
+import hashlib
+import importlib.util
+import inspect
+import json
+import multiprocessing
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import traceback
+from dataclasses import dataclass, field, asdict
+from pathlib import Path
+
+import numpy as np
+
+from . import sandbox
+from .check import SEED_ENV, case_rng, grading_seed
+from .cleanroom import Unusable, decode_result, encode
+from .registry import Exercise, exercises, resolve
+
+__all__ = ["GradeOptions", "StudentResult", "ClassReport", "grade_class", "collect_submissions"]
+
+_SLOT_UID_BASE = 61000  # parallel workers' sandbox users: 61000, 61001, ... (no login, no files of their own)
+
+
+@dataclass(frozen=True)
+class GradeOptions:
+    """How to grade: parallel workers, the sandbox's limits, and whether a missing sandbox is acceptable."""
+
+    jobs: int = 0  # 0: one per core
+    limits: sandbox.Limits = sandbox.Limits()
+    case_seconds: int = 60
+    require_sandbox: bool = False
+
+
+@dataclass
+class StudentResult:
+    student: str
+    score: float = 0.0
+    max_score: float = 0.0
+    status: str = "graded"  # graded | error
+    reason: str = ""
+    exercises: dict = field(default_factory=dict)  # grade cell id -> [points, max, reason]
+    kernel: dict = field(default_factory=dict)  # grade cell id -> score in the student's kernel
+    suspected: list = field(default_factory=list)  # grade cells that passed in the kernel but failed the verdict
+    seconds: float = 0.0
+
+
+@dataclass
+class ClassReport:
+    assignment: str
+    results: list
+    cells: list
+    csv_path: Path
+    feedback_dir: Path
+    log_dir: Path
+    sandboxed: bool
+
+    def table(self, max_students_per_exercise: int = 8) -> str:
+        width = max([16] + [len(r.student) + 2 for r in self.results])
+        rows = [f"{'student':<{width}} {'score':>9}  status", "-" * (width + 40)]
+        for r in self.results:
+            flag = "  SUSPECTED TAMPERING: " + ", ".join(r.suspected) if r.suspected else ""
+            rows.append(f"{r.student:<{width}} {r.score:>4g}/{r.max_score:<4g}  {r.status}"
+                        + (f": {r.reason}" if r.reason else "") + flag)
+        if 0 < len(self.results) <= max_students_per_exercise and self.cells:
+            names = [r.student for r in self.results]
+            cw = max(len(n) for n in names) + 2
+            ew = max(len(c) for c in self.cells) + 2
+            rows += ["", f"{'test cell':<{ew}}" + "".join(f"{n:>{cw}}" for n in names), "-" * (ew + cw * len(names))]
+            for cell in self.cells:
+                marks = []
+                for r in self.results:
+                    got = r.exercises.get(cell)
+                    marks.append(f"{got[0]:g}/{got[1]:g}" if got else "-")
+                rows.append(f"{cell:<{ew}}" + "".join(f"{m:>{cw}}" for m in marks))
+            lost = []
+            for r in self.results:
+                why = [(c, r.exercises[c][2]) for c in self.cells if c in r.exercises and r.exercises[c][2]]
+                missing = [c for c, w in why if w.endswith("is not implemented")]
+                if missing:
+                    lost.append(f"  {r.student}: not implemented: {', '.join(c.removeprefix('test_') for c in missing)}")
+                lost += [f"  {r.student} / {c}: {w}" for c, w in why if c not in missing]
+            if lost:
+                rows += ["", "why points were lost:"] + lost
+        return "\n".join(rows)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# the cases, the reference results and the forbidden callables: computed once, in the grader's process
+
+
+@dataclass
+class _Prepared:
+    exercise: Exercise
+    cases: list
+    expected: list  # (value, exception or None) per case
+    forbidden: list  # [{"name", "path", "names"}]
+
+
+def _forbidden_spec(dotted: str) -> dict | None:
+    """Where a forbidden callable lives: its file (or package folder) and the qualified names of its code."""
+    try:
+        obj = resolve(dotted)
+    except ImportError:
+        return None
+    if inspect.ismodule(obj):
+        origin = getattr(obj, "__file__", None)
+        if not origin:
+            return None
+        path = str(Path(origin).resolve().parent) + os.sep if Path(origin).name == "__init__.py" else \
+            str(Path(origin).resolve())
+        return {"name": dotted, "path": path, "names": None}
+    target = inspect.unwrap(obj) if callable(obj) else obj
+    try:
+        path = str(Path(inspect.getsourcefile(target)).resolve())
+    except (TypeError, OSError):
+        return None
+    names = set()
+    if inspect.isclass(target):
+        for klass in target.__mro__:
+            if klass is object or klass.__module__ == "builtins":
+                continue
+            for member in vars(klass).values():
+                member = getattr(member, "__func__", member)
+                if inspect.isfunction(member):
+                    names.add(member.__qualname__)
+        # methods may live in other files (base classes): forbid each defining file separately is overkill here
+    else:
+        names.add(getattr(target, "__qualname__", getattr(target, "__name__", "")))
+    return {"name": dotted, "path": path, "names": sorted(names)}
+
+
+def _prepare(assignment: str, seed: int) -> list[_Prepared]:
+    prepared = []
+    for ex in exercises(assignment):
+        cases = list(ex.cases(None, False)) + list(ex.cases(case_rng(ex.id, seed), True))
+        reference = ex.reference_function()
+        expected = []
+        for case in cases:
+            try:
+                expected.append((reference(*case.args, **case.kwargs), None))
+            except Exception as exc:  # noqa: BLE001 - a case on which the reference raises expects the same
+                expected.append((None, exc))
+        forbidden = [spec for spec in (_forbidden_spec(d) for d in ex.all_forbidden) if spec]
+        prepared.append(_Prepared(ex, cases, expected, forbidden))
+    return prepared
+
+
+def _verdict(prep: _Prepared, outcome: dict, arrays: dict) -> tuple[bool, str]:
+    """Whether every case agrees with the reference, else the first reason, in a line."""
+    records = outcome.get("cases", [])
+    fn = prep.exercise.function
+    for i, (case, (value, error)) in enumerate(zip(prep.cases, prep.expected)):
+        where = f"case {i + 1} of {len(prep.cases)}" + (f" ({case.label})" if case.label else "")
+        if i >= len(records):
+            return False, f"`{fn}` did not finish its cases (stopped at {where})"
+        rec = records[i]
+        status = rec.get("status")
+        if status == "missing":
+            return False, f"no function `{fn}` defined in the solution cells"
+        if status == "forbidden":
+            return False, f"`{fn}` calls {', '.join(rec['calls'])}, which the exercise forbids"
+        if status == "tampered":
+            return False, f"`{fn}` changed the interpreter's profiler while it ran"
+        if status == "timeout":
+            return False, f"`{fn}` ran longer than {rec.get('seconds')} s on {where}"
+        if status == "crashed":
+            return False, f"the interpreter ended while `{fn}` ran on {where}"
+        if status == "mutated":
+            return False, f"`{fn}` changed its input arrays in place on {where}"
+        if error is not None:
+            if status != "raised" or type(error).__name__ not in rec.get("mro", []):
+                got = f"raised {rec.get('type')}" if status == "raised" else "returned a value"
+                return False, f"`{fn}` should raise {type(error).__name__} on {where}, but it {got}"
+            continue
+        if status == "raised":
+            if rec.get("type") == "NotImplementedError":
+                return False, f"`{fn}` is not implemented"
+            return False, f"`{fn}` raised {rec.get('type')}: {rec.get('message', '')[:120]} on {where}"
+        given = decode_result(rec["result"], arrays)
+        if isinstance(given, Unusable) or (isinstance(given, tuple) and any(isinstance(g, Unusable) for g in given)):
+            return False, f"`{fn}` returned {given!r}, not numbers, on {where}"
+        difference = prep.exercise.compare(value, given)
+        if difference:
+            return False, f"`{fn}` on {where}: {difference.splitlines()[0][:200]}"
+    return True, ""
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# one student, in a worker process
+
+
+def _api(root: Path, options: GradeOptions, sandboxed: bool, uid: int = sandbox.SANDBOX_UID):
+    from nbgrader.apps import NbGraderAPI
+    from traitlets.config import Config
+    from traitlets.config.loader import PyFileConfigLoader
+
+    from ..course import tools_on_path
+
+    tools_on_path()
+    config = PyFileConfigLoader("nbgrader_config.py", path=str(root / "autograder")).load_config()
+    extra = Config()
+    extra.Execute.timeout = options.limits.cell_seconds
+    extra.SandboxExecute.timeout = options.limits.cell_seconds
+    extra.SandboxExecute.max_output_mb = options.limits.output_mb
+    extra.Autograde.autograde_preprocessors = [
+        "coursekit.grading.kernel.SandboxExecute", "nbgrader.preprocessors.IgnorePattern",
+        "nbconvert.preprocessors.ClearMetadataPreprocessor", "nbgrader.preprocessors.LimitOutput",
+        "nbgrader.preprocessors.SaveAutoGrades", "nbgrader.preprocessors.AssignLatePenalties",
+        "nbgrader.preprocessors.CheckCellMetadata"]
+    if sandboxed:
+        extra.SandboxExecute.kernel_manager_class = "coursekit.grading.kernel.SandboxedKernelManager"
+        extra.SandboxedKernelManager.memory_mb = options.limits.memory_mb
+        extra.SandboxedKernelManager.processes = options.limits.processes
+        extra.SandboxedKernelManager.file_mb = options.limits.file_mb
+        extra.SandboxedKernelManager.uid = uid
+    # several workers write the gradebook: wait for each other's transactions instead of failing
+    db_url = config.CourseDirectory.db_url
+    if db_url.startswith("sqlite") and "timeout" not in db_url:
+        extra.CourseDirectory.db_url = db_url + ("&" if "?" in db_url else "?") + "timeout=120"
+    config.merge(extra)
+    return NbGraderAPI(config=config)
+
+
+def _find_notebook(folder: Path, assignment: str) -> tuple[Path | None, str]:
+    expected = folder / f"{assignment}.ipynb"
+    if expected.is_file():
+        return expected, ""
+    others = sorted(p for p in folder.rglob("*.ipynb") if ".ipynb_checkpoints" not in p.parts)
+    if len(others) == 1:
+        others[0].rename(expected)
+        return expected, f"notebook renamed from {others[0].name}"
+    if not others:
+        return None, f"no notebook {assignment}.ipynb in the submission"
+    return None, f"no notebook {assignment}.ipynb, and {len(others)} other notebooks: cannot tell which to grade"
+
+
+def _solution_cells(source_nb: Path, submitted_nb) -> list[str]:
+    """The clean room's program: the chapter's setup cell (the source's first code cell), then the student's
+    solution cells in order."""
+    import nbformat
+
+    source = nbformat.read(source_nb, as_version=4)
+    setup = next((c.source for c in source.cells if c.cell_type == "code"), "")
+    solutions = [c.source for c in submitted_nb.cells
+                 if c.cell_type == "code" and c.get("metadata", {}).get("nbgrader", {}).get("solution")]
+    return [setup] + solutions
+
+
+def _run_cleanroom(root: Path, assignment: str, notebook, prepared: list, workdir: Path, options: GradeOptions,
+                   sandboxed: bool, seconds: float, log, uid: int = sandbox.SANDBOX_UID) -> tuple[list, str]:
+    workdir.mkdir(parents=True, exist_ok=True)
+    program = {"cells": _solution_cells(root / "autograder" / "source" / assignment / f"{assignment}.ipynb",
+                                        notebook),
+               "case_seconds": options.case_seconds,
+               "exercises": [{"id": p.exercise.id, "function": p.exercise.function, "forbidden": p.forbidden}
+                             for p in prepared]}
+    (workdir / "program.json").write_text(json.dumps(program))
+    for n, p in enumerate(prepared):
+        arrays: dict = {}
+        spec = {"cases": [{"args": encode(tuple(c.args), arrays, f"c{i}"), "kwargs": encode(dict(c.kwargs), arrays,
+                                                                                             f"k{i}")}
+                          for i, c in enumerate(p.cases)]}
+        np.savez(workdir / f"cases-{n}.npz", **arrays)
+        (workdir / f"cases-{n}.json").write_text(json.dumps(spec))
+    shutil.copy2(Path(__file__).with_name("cleanroom.py"), workdir / "cleanroom.py")
+    argv = [sys.executable, "-I", str(workdir / "cleanroom.py"), str(workdir)]
+    if sandboxed:
+        sandbox.prepare_workdir(workdir, uid)
+        import coursekit
+
+        argv = sandbox.wrap(argv, workdir, options.limits, hide=[Path(coursekit.__file__).resolve().parent], uid=uid)
+    reason = ""
+    with open(workdir / "stderr.txt", "wb") as err:
+        try:
+            proc = subprocess.run(argv, stdout=subprocess.DEVNULL, stderr=err, timeout=max(seconds, 5),
+                                  start_new_session=True)
+            if proc.returncode != 0:
+                reason = f"the clean room stopped with status {proc.returncode}"
+        except subprocess.TimeoutExpired:
+            reason = f"the clean room ran out of time ({seconds:.0f} s)"
+    outcomes = []
+    for n, _ in enumerate(prepared):
+        result_json = workdir / f"result-{n}.json"
+        if result_json.is_file():
+            try:
+                outcome = json.loads(result_json.read_text())
+                with np.load(workdir / f"result-{n}.npz", allow_pickle=False) as data:
+                    arrays = {k: data[k] for k in data.files}
+                outcomes.append((outcome, arrays))
+                continue
+            except Exception as exc:  # noqa: BLE001 - a corrupt result is a failed exercise
+                log(f"unreadable clean-room result {n}: {exc}")
+        outcomes.append(({"cases": []}, {}))
+    return outcomes, reason
+
+
+def _with_retry(fn, attempts: int = 20):
+    from sqlalchemy.exc import OperationalError
+
+    for i in range(attempts):
+        try:
+            return fn()
+        except OperationalError as exc:
+            if "locked" not in str(exc) or i == attempts - 1:
+                raise
+            time.sleep(0.2 * (i + 1))
+
+
+def _grade_one(root: Path, assignment: str, student: str, prepared: list, options: GradeOptions, sandboxed: bool,
+               kernel_seed: int, log_dir: Path, uid: int = sandbox.SANDBOX_UID) -> StudentResult:
+    from nbgrader.api import Gradebook, MissingEntry
+    import nbformat
+
+    start = time.monotonic()
+    result = StudentResult(student, max_score=float(sum(p.exercise.points for p in prepared)))
+    log_path = log_dir / f"{student}.log"
+    logf = open(log_path, "a")
+
+    def log(message):
+        logf.write(message.rstrip() + "\n")
+        logf.flush()
+
+    folder = root / "autograder" / "submitted" / student / assignment
+    path, note = _find_notebook(folder, assignment)
+    notes = [note] if note else []
+    if path is None:
+        result.status, result.reason = "error", note
+        return result
+    try:
+        nbformat.read(path, as_version=4)
+    except Exception as exc:  # noqa: BLE001
+        result.status, result.reason = "error", f"not a readable notebook ({type(exc).__name__}: {str(exc)[:80]})"
+        return result
+
+    api = _api(root, options, sandboxed, uid)
+    db_url = api.coursedir.db_url
+
+    def reset():
+        with Gradebook(db_url) as gb:
+            try:
+                gb.find_submission(assignment, student)
+                gb.remove_submission(assignment, student)
+            except MissingEntry:
+                pass
+
+    _with_retry(reset)
+    os.environ[SEED_ENV] = str(kernel_seed)  # the kernel's in-notebook hidden checks: not the grading seed
+    with contextlib.redirect_stdout(logf), contextlib.redirect_stderr(logf):
+        outcome = api.autograde(assignment, student, force=True, create=True)
+    log(outcome.get("log") or "")
+    if not outcome.get("success"):
+        log(outcome.get("error") or "")
+        notes.append("the notebook could not be run to the end")
+    autograded = root / "autograder" / "autograded" / student / assignment / f"{assignment}.ipynb"
+    try:
+        executed = nbformat.read(autograded, as_version=4)
+    except Exception:  # noqa: BLE001 - autograde failed before writing: grade the submitted code anyway
+        executed = nbformat.read(path, as_version=4)
+
+    remaining = options.limits.student_seconds - (time.monotonic() - start)
+    with tempfile.TemporaryDirectory(prefix=f"cleanroom-{student}-") as tmp:
+        outcomes, cleanroom_reason = _run_cleanroom(root, assignment, executed, prepared, Path(tmp) / "room",
+                                                    options, sandboxed, remaining, log, uid)
+    if cleanroom_reason:
+        notes.append(cleanroom_reason)
+
+    def write_grades():
+        with Gradebook(db_url) as gb:
+            try:
+                gb.find_submission(assignment, student)
+            except MissingEntry:
+                gb.add_submission(assignment, student)
+            for prep, (out, arrays) in zip(prepared, outcomes):
+                cell = f"test_{prep.exercise.function}"
+                ok, why = _verdict(prep, out, arrays)
+                points = float(prep.exercise.points) if ok else 0.0
+                result.exercises[cell] = [points, float(prep.exercise.points), why]
+                try:
+                    grade = gb.find_grade(cell, assignment, assignment, student)
+                except MissingEntry:
+                    continue
+                in_kernel = grade.auto_score
+                result.kernel[cell] = in_kernel
+                if in_kernel is not None and in_kernel > 0 and not ok:
+                    result.suspected.append(cell)
+                grade.auto_score = points
+                grade.needs_manual_grade = False
+            gb.db.commit()
+
+    _with_retry(write_grades)
+    result.score = float(sum(v[0] for v in result.exercises.values()))
+    with contextlib.redirect_stdout(logf), contextlib.redirect_stderr(logf):
+        feedback = api.generate_feedback(assignment, student, force=True)
+    if not feedback.get("success"):
+        notes.append("no feedback page (see the log)")
+        log(feedback.get("error") or "")
+    result.reason = "; ".join(notes)
+    result.seconds = time.monotonic() - start
+    return result
+
+
+def _worker(root, assignment, student, prepared, options, sandboxed, kernel_seed, log_dir, out_file, uid):
+    os.setsid()  # the grader kills this whole session (kernel and clean room included) at the time limit
+    # everything this worker and its kernels print goes to the student's log, not to the grader's terminal
+    log_fd = os.open(log_dir / f"{student}.log", os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
+    os.dup2(log_fd, 1)
+    os.dup2(log_fd, 2)
+    try:
+        result = _grade_one(root, assignment, student, prepared, options, sandboxed, kernel_seed, log_dir, uid)
+    except BaseException as exc:  # noqa: BLE001 - one student's failure must not touch the others
+        with open(log_dir / f"{student}.log", "a") as fh:
+            fh.write(traceback.format_exc())
+        result = StudentResult(student, max_score=float(sum(p.exercise.points for p in prepared)),
+                               status="error", reason=f"grading failed: {type(exc).__name__}: {str(exc)[:120]}")
+    Path(out_file).write_text(json.dumps(asdict(result)))
+    sys.stdout.flush()
+    os._exit(0)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# submissions from an LMS or another folder
+
+
+def collect_submissions(root: Path, assignment: str, source: Path, log=print) -> list[str]:
+    """Bring submissions into ``autograder/submitted``: from a folder in nbgrader's layout
+    (``SOURCE/<student>/<assignment>/*.ipynb``), or from a zip or folder of files downloaded from an LMS, whose names
+    start with the student's id and end with the notebook's name (``<student>_..._<assignment>.ipynb``), imported
+    with nbgrader's ``zip_collect``. Returns the students found."""
+    source = Path(source).resolve()
+    submitted = root / "autograder" / "submitted"
+    if source.is_dir() and any((d / assignment).is_dir() for d in source.iterdir() if d.is_dir()):
+        if source == submitted.resolve():
+            return sorted(d.name for d in source.iterdir() if (d / assignment).is_dir())
+        students = []
+        for d in sorted(source.iterdir()):
+            if (d / assignment).is_dir():
+                target = submitted / d.name / assignment
+                shutil.rmtree(target, ignore_errors=True)
+                shutil.copytree(d / assignment, target)
+                students.append(d.name)
+        return students
+    return _zip_collect(root, assignment, source, log)
+
+
+def _zip_collect(root: Path, assignment: str, source: Path, log) -> list[str]:
+    from nbgrader.apps import NbGraderAPI  # noqa: F401 - makes sure nbgrader is importable with a clear error
+    from traitlets.config import Config
+    from traitlets.config.loader import PyFileConfigLoader
+    from nbgrader.apps.zipcollectapp import ZipCollectApp
+
+    downloaded = root / "autograder" / "downloaded" / assignment
+    archive = downloaded / "archive"
+    shutil.rmtree(downloaded, ignore_errors=True)
+    archive.mkdir(parents=True)
+    if source.is_file():
+        shutil.copy2(source, archive / source.name)
+    elif source.is_dir():
+        for f in source.rglob("*"):
+            if f.is_file():
+                shutil.copy2(f, archive / f.name)
+    else:
+        raise FileNotFoundError(f"no submissions at {source}")
+    config = PyFileConfigLoader("nbgrader_config.py", path=str(root / "autograder")).load_config()
+    extra = Config()
+    extra.FileNameCollectorPlugin.named_regexp = (
+        r"^(?P<student_id>[A-Za-z0-9.\-]+)_(?:.*_)?(?P<file_id>" + assignment + r"\.ipynb)$")
+    extra.ZipCollectApp.force = True
+    config.merge(extra)
+    app = ZipCollectApp(config=config)
+    app.coursedir.assignment_id = assignment
+    app.initialize([])
+    app.coursedir.assignment_id = assignment
+    app.start()
+    submitted = root / "autograder" / "submitted"
+    return sorted(d.name for d in submitted.iterdir() if (d / assignment / f"{assignment}.ipynb").is_file())
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# the class
+
+
+def grade_class(root: Path, assignment: str, submissions: Path | None = None, students: list[str] | None = None,
+                options: GradeOptions = GradeOptions(), out: Path | None = None, log=print,
+                progress: bool = True) -> ClassReport:
+    """Grade every submission of ``assignment``; see the module's docstring. Returns the class's report."""
+    from tqdm.auto import tqdm
+
+    from ..course import course_seed, release
+
+    root = Path(root).resolve()
+    if not exercises(assignment):
+        raise ValueError(f"no exercise of {assignment} in the registry")
+    if submissions is not None:
+        found = collect_submissions(root, assignment, submissions, log)
+        students = students or found
+    submitted = root / "autograder" / "submitted"
+    students = students or (sorted(p.name for p in submitted.iterdir() if (p / assignment).is_dir())
+                            if submitted.is_dir() else [])
+    if not students:
+        raise FileNotFoundError(f"no submission of {assignment} in autograder/submitted/<student>/{assignment}/")
+    sandboxed = sandbox.available()
+    if not sandboxed:
+        if options.require_sandbox:
+            raise RuntimeError("the sandbox is required but bubblewrap (bwrap) is not available")
+        bar = "!" * 78
+        log(f"{bar}\nWARNING: bubblewrap (bwrap) is not available: student code runs with YOUR permissions, with "
+            f"network\nand without limits. Install it (Debian/Ubuntu: apt-get install bubblewrap) before grading "
+            f"a class.\n{bar}")
+    if not (root / "autograder" / "source" / assignment / f"{assignment}.ipynb").is_file():
+        log(f"{assignment} has not been released on this machine yet: releasing it first")
+        release(root, [assignment], log=log)
+    seed = course_seed(root, log)
+    prepared = _prepare(assignment, seed)
+    out = Path(out) if out else root / "autograder" / "grades" / assignment
+    log_dir = out / "logs"
+    shutil.rmtree(log_dir, ignore_errors=True)
+    log_dir.mkdir(parents=True)
+    jobs = options.jobs or os.cpu_count() or 1
+    ctx = multiprocessing.get_context("fork")
+    results: dict[str, StudentResult] = {}
+    pending = list(students)
+    running: dict[str, tuple] = {}
+    free_slots = list(range(jobs))  # each running worker's sandbox has a user of its own
+    with tempfile.TemporaryDirectory(prefix="coursekit-grade-") as tmp, \
+            tqdm(total=len(students), desc=f"grading {assignment}", unit="student", file=sys.stdout,
+                 disable=not progress) as bar:
+        while pending or running:
+            while pending and len(running) < jobs:
+                student = pending.pop(0)
+                kernel_seed = int.from_bytes(hashlib.sha256(f"{seed}/{student}".encode()).digest()[:8], "little")
+                out_file = Path(tmp) / f"{len(results) + len(running)}.json"
+                slot = free_slots.pop(0)
+                uid = sandbox.SANDBOX_UID if jobs == 1 else _SLOT_UID_BASE + slot
+                proc = ctx.Process(target=_worker, args=(root, assignment, student, prepared, options, sandboxed,
+                                                         kernel_seed, log_dir, str(out_file), uid))
+                proc.start()
+                running[student] = (proc, out_file, time.monotonic(), slot)
+            time.sleep(0.05)
+            for student, (proc, out_file, started, slot) in list(running.items()):
+                over = time.monotonic() - started > options.limits.student_seconds + 60
+                if proc.is_alive() and not over:
+                    continue
+                if proc.is_alive():
+                    with contextlib.suppress(ProcessLookupError):
+                        os.killpg(proc.pid, signal.SIGKILL)
+                proc.join(5)
+                del running[student]
+                free_slots.append(slot)
+                if out_file.is_file():
+                    data = json.loads(out_file.read_text())
+                    results[student] = StudentResult(**data)
+                else:
+                    results[student] = StudentResult(
+                        student, max_score=float(sum(p.exercise.points for p in prepared)), status="error",
+                        reason="the grading of this submission was stopped at the time limit" if over else
+                        "the grading of this submission ended without a result (see its log)")
+                bar.update(1)
+    ordered = [results[s] for s in students]
+    cells = [f"test_{p.exercise.function}" for p in prepared]
+    out.mkdir(parents=True, exist_ok=True)
+    csv_path = out / "grades.csv"
+    with open(csv_path, "w", newline="") as fh:
+        writer = csv.writer(fh)
+        writer.writerow(["student", "assignment", "score", "max_score", "status", "reason", "suspected_tampering",
+                         *cells])
+        for r in ordered:
+            writer.writerow([r.student, assignment, r.score, r.max_score, r.status, r.reason,
+                             " ".join(r.suspected), *[r.exercises.get(c, [""])[0] for c in cells]])
+    return ClassReport(assignment, ordered, cells, csv_path, root / "autograder" / "feedback", log_dir, sandboxed)
