@@ -11,6 +11,8 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import shutil
+import tempfile
 from pathlib import Path
 
 from jupyter_client.manager import AsyncKernelManager
@@ -34,18 +36,30 @@ class SandboxedKernelManager(AsyncKernelManager):
 
     async def _async_pre_start_kernel(self, **kw):
         workdir = Path(kw.get("cwd") or os.getcwd()).resolve()
+        # Unix socket paths are limited to ~100 bytes: the sockets live in a short private folder of their own
+        self._socket_dir = tempfile.mkdtemp(prefix="ck-", dir="/tmp")
         self.transport = "ipc"
-        self.ip = str(workdir / ".kernel")  # socket files .kernel-<port> beside the notebook
-        self.connection_file = str(workdir / ".kernel.json")
+        self.ip = os.path.join(self._socket_dir, "k")
+        self.connection_file = os.path.join(self._socket_dir, "kernel.json")
         kernel_cmd, kw = await super()._async_pre_start_kernel(**kw)
         # SIGINT would reach bwrap, not the kernel: interrupt through the control channel instead
         self.kernel_spec.interrupt_mode = "message"
         # the kernel runs as the sandbox user: it must read the connection file the grader wrote
         sandbox.prepare_workdir(workdir, self.uid)
+        sandbox.prepare_workdir(Path(self._socket_dir), self.uid)
         limits = sandbox.Limits(memory_mb=self.memory_mb, processes=self.processes, file_mb=self.file_mb)
-        kernel_cmd = sandbox.wrap(kernel_cmd, workdir, limits, uid=self.uid, env={
+        kernel_cmd = sandbox.wrap(kernel_cmd, workdir, limits, uid=self.uid, writable=[self._socket_dir], env={
             k: v for k, v in (kw.get("env") or {}).items() if k.startswith(("JPY_", "COURSEKIT_"))})
         return kernel_cmd, kw
+
+    async def _async_shutdown_kernel(self, now=False, restart=False):
+        try:
+            await super()._async_shutdown_kernel(now=now, restart=restart)
+        finally:
+            if not restart and getattr(self, "_socket_dir", None):
+                shutil.rmtree(self._socket_dir, ignore_errors=True)
+
+    shutdown_kernel = _async_shutdown_kernel  # the async manager's public name is the coroutine itself
 
 
 class SandboxExecute(Execute):

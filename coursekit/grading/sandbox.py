@@ -138,12 +138,13 @@ def _user_processes() -> int:
 
 
 def wrap(argv: list[str], workdir: Path, limits: Limits, env: dict | None = None, hide=(),
-         uid: int = SANDBOX_UID) -> list[str]:
+         uid: int = SANDBOX_UID, writable=()) -> list[str]:
     """The command line that runs ``argv`` in the sandbox, with ``workdir`` as its only writable folder and cwd.
 
     ``hide`` lists folders the sandbox must not see even where they lie inside what it sees (the clean room hides
     coursekit itself). ``uid`` is the user the sandbox runs as when the grader is root: the grader gives each
-    parallel worker its own, so that one submission's process bomb cannot starve another's.
+    parallel worker its own, so that one submission's process bomb cannot starve another's. ``writable`` lists
+    further private folders it may write (the kernel's socket folder).
     """
     bwrap = shutil.which("bwrap")
     if not bwrap:
@@ -166,6 +167,9 @@ def wrap(argv: list[str], workdir: Path, limits: Limits, env: dict | None = None
     for path in hidden:
         if any(b in path.parents for b in bound):
             args += ["--perms", "0755", "--tmpfs", str(path)]
+    for extra in writable:
+        extra = Path(extra).resolve()
+        args += _dir_chain(extra) + ["--bind", str(extra), str(extra)]
     args += _dir_chain(workdir) + ["--bind", str(workdir), str(workdir), "--chdir", str(workdir)]
     home = "/tmp/home"
     base_env = {
