@@ -17,7 +17,7 @@ export MPLCONFIGDIR        := $(CURDIR)/.jupyter/matplotlib
 export MPLBACKEND          := Agg
 export PYDEVD_DISABLE_FILE_VALIDATION := 1
 
-.PHONY: help setup demo test lab release clean
+.PHONY: help setup sandbox demo test lab release clean
 
 help:
 	@echo "make demo     set up .venv, release the notebooks, grade the sample submissions, print the scores"
@@ -26,7 +26,18 @@ help:
 	@echo "make release  regenerate notebooks/ (student versions) from solutions/"
 	@echo "make clean    remove .venv and everything generated"
 
-setup: $(STAMP)
+setup: $(STAMP) sandbox
+
+# The grader's sandbox is bubblewrap: installed from Debian's packages when we are root and it is missing.
+sandbox:
+	@command -v bwrap >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    echo "==> installing bubblewrap (the grader's sandbox)"; \
+	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq bubblewrap >/dev/null) || \
+	      echo "note: could not install bubblewrap; grading will not be isolated"; \
+	  else \
+	    echo "note: bubblewrap (bwrap) is missing: install it (sudo apt-get install bubblewrap) to grade in a sandbox"; \
+	  fi; }
 
 $(STAMP): requirements.txt pyproject.toml
 	@echo "==> creating $(VENV) and installing the pinned environment (requirements.txt)"

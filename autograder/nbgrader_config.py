@@ -30,9 +30,11 @@ c.OverwriteCells.add_missing_cells = True
 # A warning written to stderr in a test cell must not turn a passing check into zero: drop warning lines.
 c.IgnorePattern.pattern = r"(?m)^.*(Warning|warnings\.warn).*$"
 
-# Hidden tests stay out of the feedback that students receive.
+# Hidden tests stay out of the feedback that students receive: out of the cells, and out of error tracebacks, which
+# quote the lines around the failing one (coursekit.grading.feedback).
 c.GenerateFeedback.preprocessors = [
     "nbgrader.preprocessors.GetGrades",
+    "coursekit.grading.feedback.ClearHiddenTracebacks",
     "nbgrader.preprocessors.ClearHiddenTests",
     "nbconvert.preprocessors.CSSHTMLHeaderPreprocessor",
 ]

@@ -201,16 +201,18 @@ def build_class(root: Path, port: int) -> dict:
                                ["coursekit.metrics", "sklearn.metrics.confusion_matrix"])
 
     nb = copy_full()
-    spy = (f"import glob, os, socket, sqlite3\nfound = []\n"
-           f"for pattern in ['/**/gradebook.db', '/**/solutions/**/*.ipynb', '/**/autograder/source/**/*.ipynb',"
-           f" '/**/submitted/**/*.ipynb', '/root/*']:\n"
-           f"    try:\n        found += glob.glob(pattern, recursive=True)\n    except Exception:\n        pass\n"
-           f"for path in found:\n    if path.endswith('gradebook.db'):\n        try:\n"
+    secrets = [root / "autograder" / "gradebook.db", root / "solutions" / A / f"{A}.ipynb",
+               root / "autograder" / "source" / A / f"{A}.ipynb",
+               root / "autograder" / "submitted" / "sample_full" / A / f"{A}.ipynb", Path.home() / ".bashrc"]
+    spy = (f"import os, socket, sqlite3\nfound = []\n"
+           f"for path in {[str(p) for p in secrets]!r} + ['../../../gradebook.db', '../../../source/{A}',"
+           f" '../../../../solutions', '../../sample_full']:\n"
+           f"    try:\n        open(path, 'rb').read(10)\n        found.append(path)\n    except OSError:\n"
+           f"        if os.path.isdir(path):\n            found.append(path)\n"
+           f"    if path.endswith('gradebook.db') and os.path.exists(path):\n        try:\n"
            f"            db = sqlite3.connect(path)\n            db.execute('update grade set manual_score = 999')\n"
            f"            db.execute(\"update student set first_name = 'pwned'\")\n            db.commit()\n"
            f"        except Exception:\n            pass\n"
-           f"for rel in ['../../../gradebook.db', '../../../source/{A}/{A}.ipynb', '../../../../solutions']:\n"
-           f"    if os.path.exists(rel):\n        found.append(rel)\n"
            f"try:\n    socket.create_connection(('127.0.0.1', {port}), timeout=2).close()\n    found.append('network')\n"
            f"except OSError:\n    pass\nprint('SPY FOUND', sorted(found))")
     append_to(nb, "iou_per_class", spy)

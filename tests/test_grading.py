@@ -409,3 +409,23 @@ def test_chapter_modules_are_found_by_name():
     for module in modules:
         name = module.rsplit(".ch", 1)[1]
         assert (REPO / "solutions" / name / f"{name}.ipynb").is_file(), f"{module} has no solutions/{name}"
+
+
+def test_hidden_tests_are_cut_from_tracebacks():
+    from nbformat.v4 import new_code_cell, new_output
+
+    from coursekit.grading.feedback import ClearHiddenTracebacks
+
+    cell = new_code_cell('check("metrics.mean_iou", mean_iou)\n### BEGIN HIDDEN TESTS\n'
+                         'check("metrics.mean_iou", mean_iou, hidden=True)\n### END HIDDEN TESTS')
+    cell.outputs = [new_output("error", ename="KeyboardInterrupt", evalue="", traceback=[
+        "\x1b[0;31m---------\x1b[0m",
+        "Cell \x1b[0;32mIn[13], line 2\x1b[0m\n      1 check(\"metrics.mean_iou\", mean_iou)\n"
+        "\x1b[0;32m----> 2\x1b[0m \x1b[38;5;241m### BEGIN HIDDEN TESTS\x1b[39m\n"
+        "      3 check(\"metrics.mean_iou\", mean_iou, hidden\x1b[38;5;241m=\x1b[39mTrue)\n"
+        "      4 ### END HIDDEN TESTS\n",
+        "KeyboardInterrupt: "])]
+    ClearHiddenTracebacks().preprocess_cell(cell, {}, 0)
+    text = "\n".join(cell.outputs[0]["traceback"])
+    assert "HIDDEN" not in text and "hidden" not in text
+    assert 'check("metrics.mean_iou", mean_iou)' in text and "KeyboardInterrupt" in text
