@@ -290,7 +290,7 @@ def test_a_class_of_attacks(tmp_path):
     # feedback: every graded student has a page, with no hidden test in it
     for student, r in results.items():
         page = root / "autograder" / "feedback" / student / A / f"{A}.html"
-        if r.status == "graded" and student not in ("dead_kernel",):
+        if r.status == "graded":
             assert page.is_file(), f"{student}: no feedback"
         if page.is_file():
             text = page.read_text()
@@ -304,7 +304,7 @@ def test_a_class_of_attacks(tmp_path):
             "join submitted_assignment on submitted_notebook.assignment_id = submitted_assignment.id "
             "group by submitted_assignment.student_id").fetchall())
     for student, r in results.items():
-        if student in rows:
-            assert rows[student] == r.score, f"{student}: gradebook {rows[student]} != verdict {r.score}"
+        if r.status == "graded":
+            assert rows.get(student) == r.score, f"{student}: gradebook {rows.get(student)} != verdict {r.score}"
     huge = root / "autograder" / "autograded" / "huge_output" / A / f"{A}.ipynb"
     assert huge.stat().st_size < 20 * 2**20

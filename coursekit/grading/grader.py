@@ -219,7 +219,7 @@ def _verdict(prep: _Prepared, outcome: dict, arrays: dict) -> tuple[bool, str]:
 # one student, in a worker process
 
 
-def _api(root: Path, options: GradeOptions, sandboxed: bool, uid: int = sandbox.SANDBOX_UID):
+def _api(root: Path, options: GradeOptions, sandboxed: bool, uid: int = sandbox.SANDBOX_UID, execute: bool = True):
     from nbgrader.apps import NbGraderAPI
     from traitlets.config import Config
     from traitlets.config.loader import PyFileConfigLoader
@@ -233,7 +233,7 @@ def _api(root: Path, options: GradeOptions, sandboxed: bool, uid: int = sandbox.
     extra.SandboxExecute.timeout = options.limits.cell_seconds
     extra.SandboxExecute.max_output_mb = options.limits.output_mb
     extra.Autograde.autograde_preprocessors = [
-        "coursekit.grading.kernel.SandboxExecute", "nbgrader.preprocessors.IgnorePattern",
+        *(["coursekit.grading.kernel.SandboxExecute"] if execute else []), "nbgrader.preprocessors.IgnorePattern",
         "nbconvert.preprocessors.ClearMetadataPreprocessor", "nbgrader.preprocessors.LimitOutput",
         "nbgrader.preprocessors.SaveAutoGrades", "nbgrader.preprocessors.AssignLatePenalties",
         "nbgrader.preprocessors.CheckCellMetadata"]
@@ -324,6 +324,18 @@ def _run_cleanroom(root: Path, assignment: str, notebook, prepared: list, workdi
     return outcomes, reason
 
 
+def _note_in_notebook(path: Path, text: str) -> None:
+    import nbformat
+    from nbformat.v4 import new_markdown_cell
+
+    try:
+        nb = nbformat.read(path, as_version=4)
+    except Exception:  # noqa: BLE001 - no notebook to annotate
+        return
+    nb.cells.insert(0, new_markdown_cell(text))
+    nbformat.write(nb, path)
+
+
 def _with_retry(fn, attempts: int = 20):
     from sqlalchemy.exc import OperationalError
 
@@ -381,6 +393,18 @@ def _grade_one(root: Path, assignment: str, student: str, prepared: list, option
     if not outcome.get("success"):
         log(outcome.get("error") or "")
         notes.append("the notebook could not be run to the end")
+        # record the submission all the same (restored test cells, no outputs): the verdict below gives its scores,
+        # and the feedback page says what happened
+        with contextlib.redirect_stdout(logf), contextlib.redirect_stderr(logf):
+            _with_retry(reset)
+            fallback = _api(root, options, sandboxed, uid, execute=False).autograde(
+                assignment, student, force=True, create=True)
+        log(fallback.get("log") or "")
+        _note_in_notebook(root / "autograder" / "autograded" / student / assignment / f"{assignment}.ipynb",
+                          "**Grader's note.** This notebook could not be run to the end in the grader (its kernel "
+                          "died or ran out of resources), so it is shown without outputs. Each exercise's score is "
+                          "the verdict of running your functions on the visible and hidden cases in a fresh "
+                          "interpreter.")
     autograded = root / "autograder" / "autograded" / student / assignment / f"{assignment}.ipynb"
     try:
         executed = nbformat.read(autograded, as_version=4)
