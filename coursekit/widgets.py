@@ -11,7 +11,7 @@ import io
 
 import numpy as np
 
-__all__ = ["ThresholdExplorer", "threshold_explorer"]
+__all__ = ["ThresholdExplorer", "threshold_explorer", "StampExplorer", "stamp_explorer"]
 
 
 def _png(canvas) -> bytes:
@@ -186,3 +186,411 @@ class ThresholdExplorer:
 def threshold_explorer(prob, target, image=None, threshold: float = 0.5, ignore_index: int = 255):
     """Build a :class:`ThresholdExplorer` (display it as the last expression of a cell)."""
     return ThresholdExplorer(prob, target, image=image, threshold=threshold, ignore_index=ignore_index)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# chapter 4: the stamps of a transposed convolution and its output size
+
+
+class StampExplorer:
+    """Sliders for the stride, padding, kernel size and output padding of a transposed convolution, redrawing its
+    stamps on the output canvas.
+
+    Every input pixel ``x[i, j]`` stamps a ``k x k`` kernel of ones, scaled by ``x[i, j]``, onto the canvas with its
+    top-left corner at ``(i s, j s)`` (its outline is drawn in the pixel's colour). Each canvas cell shows the sum of
+    the stamps that cover it (the transposed convolution of ``x`` with the kernel of ones, before cropping), and its
+    shade counts those stamps. ``p`` rows and columns are cropped from every side (red tint), and ``a`` rows and
+    columns are given back at the bottom and the right ("output_padding": taken from the cropped border, or zeros
+    beyond the canvas, yellow). The dashed frame is the output, of ``H_out = (H - 1) s - 2 p + k + a`` rows
+    (:func:`coursekit.upsampling.conv_transpose_output_size`), printed above the picture. As in PyTorch ``a < s``: the
+    range of the output padding slider follows the stride.
+
+    A slider step redraws by blitting: the static parts are drawn once; a step restores their pixels, paints the
+    cells (numpy), draws the outlines and the frame, pastes the cell numbers from a cache of rendered labels and
+    encodes the PNG.
+
+    Parameters
+    ----------
+    x : array_like, shape (H, W), optional
+        The input, at most 3 x 3 finite numbers; by default the lecture's ``[[1, 2], [3, 4]]``.
+    stride, padding, kernel_size, output_padding : int
+        Initial values: ``1 <= s <= 4``, ``0 <= p <= 3``, ``1 <= k <= 5``, ``0 <= a < s``.
+
+    Attributes
+    ----------
+    sliders : dict of str to ipywidgets.IntSlider
+        ``"stride"``, ``"padding"``, ``"kernel_size"``, ``"output_padding"``.
+    picture : ipywidgets.Image
+        The figure, as a PNG.
+    readout : ipywidgets.HTML
+        The output-size formula with the current numbers (or why the output would be empty).
+    widget : ipywidgets.VBox
+        Sliders, readout and picture; shown when the explorer is the last expression of a cell.
+
+    Raises
+    ------
+    ValueError
+        When ``x`` is not a non-empty 2-D array of at most 3 x 3 finite real numbers, or a parameter is not an
+        integer in its range, or ``output_padding >= stride`` (:meth:`update` raises the same).
+
+    Examples
+    --------
+    >>> explorer = StampExplorer(stride=2, padding=1, kernel_size=3)
+    >>> explorer.output_size()
+    (3, 3)
+    >>> explorer.update(padding=0)
+    (5, 5)
+    """
+
+    MAX_SIZE = 3
+    RANGES = {"stride": (1, 4), "padding": (0, 3), "kernel_size": (1, 5), "output_padding": (0, 3)}
+    _DESCRIPTIONS = {"stride": "stride s", "padding": "padding p", "kernel_size": "kernel k",
+                     "output_padding": "output_padding a"}
+    _CROPPED = np.array([0.95, 0.3, 0.3, 1.0])
+    _ADDED = np.array([1.0, 0.9, 0.45, 1.0])
+
+    def __init__(self, x=None, stride: int = 2, padding: int = 1, kernel_size: int = 3, output_padding: int = 0):
+        if x is None:
+            x = [[1, 2], [3, 4]]
+        x = np.asarray(x)
+        if x.dtype.kind not in "biuf":
+            raise ValueError(f"x must hold real numbers, given dtype {x.dtype}")
+        if x.ndim != 2 or 0 in x.shape or max(x.shape) > self.MAX_SIZE:
+            raise ValueError(f"x must be a 2-D array of 1 x 1 to {self.MAX_SIZE} x {self.MAX_SIZE} pixels (the "
+                             f"stamps of a larger input do not fit the picture), given shape {x.shape}")
+        if not np.all(np.isfinite(x)):
+            raise ValueError("x must hold finite numbers")
+        self.x = x.astype(np.float64)
+        self._integers = bool(np.all(self.x == np.round(self.x)))
+        self.params = self._validated(dict(stride=stride, padding=padding, kernel_size=kernel_size,
+                                           output_padding=output_padding))
+        h, w = self.x.shape
+        s_max, k_max, a_max = (self.RANGES[n][1] for n in ("stride", "kernel_size", "output_padding"))
+        # the fixed grid holds the largest canvas and the rows (columns) that output_padding may add beyond it
+        self._grid = ((h - 1) * s_max + k_max + a_max, (w - 1) * s_max + k_max + a_max)
+        self._max_count = min(h, k_max) * min(w, k_max)
+        self._sprites = {}
+        self._build()
+
+    # -- parameters and what they give ------------------------------------------------------------------------
+
+    def _validated(self, params: dict) -> dict:
+        import numbers
+
+        out = {}
+        for name, value in params.items():
+            if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Integral):
+                raise ValueError(f"{name} must be an integer, given {value!r}")
+            lo, hi = self.RANGES[name]
+            if not lo <= int(value) <= hi:
+                raise ValueError(f"{name} must lie in [{lo}, {hi}], given {value}")
+            out[name] = int(value)
+        if out["output_padding"] >= out["stride"]:
+            raise ValueError(f"output_padding must be smaller than the stride (as PyTorch requires), given "
+                             f"output_padding={out['output_padding']} and stride={out['stride']}")
+        return out
+
+    def output_size(self):
+        """``(H_out, W_out)`` for the current parameters, or None when the padding crops the whole canvas."""
+        p = self.params
+        out = tuple((n - 1) * p["stride"] - 2 * p["padding"] + p["kernel_size"] + p["output_padding"]
+                    for n in self.x.shape)
+        return out if min(out) >= 1 else None
+
+    def stamps(self):
+        """``(count, value)`` on the uncropped canvas: how many stamps cover each cell, and the sum of their values
+        (the transposed convolution of ``x`` with a ``k x k`` kernel of ones, before cropping)."""
+        s, k = self.params["stride"], self.params["kernel_size"]
+        h, w = self.x.shape
+        count = np.zeros(((h - 1) * s + k, (w - 1) * s + k), dtype=np.int64)
+        value = np.zeros(count.shape)
+        for i in range(h):
+            for j in range(w):
+                count[i * s: i * s + k, j * s: j * s + k] += 1
+                value[i * s: i * s + k, j * s: j * s + k] += self.x[i, j]
+        return count, value
+
+    def _format(self, v: float) -> str:
+        return f"{int(round(v))}" if self._integers else f"{v:.2g}"
+
+    # -- the figure ---------------------------------------------------------------------------------------------
+
+    def _build(self) -> None:
+        import ipywidgets as widgets
+        from matplotlib import colormaps
+        from matplotlib.backends.backend_agg import FigureCanvasAgg
+        from matplotlib.cm import ScalarMappable
+        from matplotlib.collections import LineCollection
+        from matplotlib.colors import BoundaryNorm, ListedColormap
+        from matplotlib.figure import Figure
+        from matplotlib.lines import Line2D
+        from matplotlib.patches import Patch, Rectangle
+
+        h, w = self.x.shape
+        gh, gw = self._grid
+        tab10 = colormaps["tab10"]
+        self._colors = [tab10(n % 10) for n in range(h * w)]
+        # A bare Figure, not pyplot's: the notebook's inline backend must not show it again below a later cell.
+        fig = Figure(figsize=(10, 5.6), dpi=72, layout="constrained")
+        left, right = fig.subplots(1, 2, width_ratios=[1, 2.4])
+
+        # the input (static)
+        for i in range(h):
+            for j in range(w):
+                color = self._colors[i * w + j]
+                left.add_patch(Rectangle((j, i), 1, 1, facecolor=(*color[:3], 0.25), edgecolor=color, linewidth=2))
+                left.text(j + 0.5, i + 0.5, self._format(self.x[i, j]), ha="center", va="center", fontsize=12)
+        left.set_xlim(-0.1, self.MAX_SIZE + 0.1)
+        left.set_ylim(self.MAX_SIZE + 1.8, -0.1)
+        left.set_aspect("equal")
+        left.axis("off")
+        left.set_title(f"input x ({h} x {w}): each pixel\nstamps the kernel, scaled\nby its value, in its colour")
+        self._kernel_text = left.text(0, h + 0.4, "", va="top", fontsize=11)
+
+        # the canvas: cells painted in numpy at each step (transparent outside the canvas), grid lines, stamp
+        # outlines, the output frame, a title; the numbers are pasted from rendered labels
+        self._shades = colormaps["Greys"](np.linspace(0.0, 0.55, self._max_count + 1))
+        counts = ScalarMappable(norm=BoundaryNorm(np.arange(self._max_count + 2) - 0.5, self._max_count + 1),
+                                cmap=ListedColormap(self._shades))
+        bar = fig.colorbar(counts, ax=right, fraction=0.04, pad=0.02, ticks=np.arange(self._max_count + 1))
+        bar.set_label("stamps covering the cell")
+        self._grid_lines = right.add_collection(LineCollection([], colors="0.6", linewidths=0.6))
+        self._outlines = right.add_collection(LineCollection([], linewidths=2.0))
+        self._frame_box = right.add_patch(Rectangle((0, 0), 1, 1, fill=False, edgecolor="k", linewidth=2.5,
+                                                    linestyle="--"))
+        right.set_xlim(-0.05, gw + 0.05)
+        right.set_ylim(gh + 0.05, -0.05)
+        right.set_aspect("equal")
+        right.axis("off")
+        self._title = right.set_title(" ", fontsize=12)
+        right.legend(handles=[Patch(facecolor=0.45 * self._shades[1][:3] + 0.55 * self._CROPPED[:3],
+                                    label="cropped by padding"),
+                              Patch(facecolor=self._ADDED[:3], label="added by output_padding (zeros)"),
+                              Line2D([], [], color="k", linestyle="--", linewidth=2.5, label="the output"),
+                              Line2D([], [], color=self._colors[0], linewidth=2,
+                                     label="a stamp (colour of its pixel)")],
+                     loc="upper center", bbox_to_anchor=(0.5, 0.0), ncol=2, fontsize=10, frameon=False)
+
+        self.figure = fig
+        self._canvas = FigureCanvasAgg(fig)
+        self._set_texts()
+        self._canvas.draw()              # lays the figure out, with the texts of the initial parameters
+        fig.set_layout_engine("none")
+        # The two texts change with the parameters but take only a few values: each is drawn once and its pixels
+        # are kept (the region holds nothing else that moves), as the cell numbers are.
+        renderer = self._canvas.get_renderer()
+        height = self._canvas.get_width_height(physical=True)[1]
+        lb, rb = left.get_window_extent(renderer), right.get_window_extent(renderer)
+        cb, kt = bar.ax.get_window_extent(renderer), self._kernel_text.get_window_extent(renderer)
+        self._text_regions = {
+            self._title: (slice(0, int(height - rb.y1)), slice(int(lb.x1) + 2, int(cb.x0) - 2)),
+            self._kernel_text: (slice(int(height - kt.y1) - 3, int(height - min(lb.y0, kt.y0 - 3))),
+                                slice(0, int(lb.x1) + 1)),
+        }
+        self._text_pixels = {}
+        self._dynamic = (self._grid_lines, self._outlines, self._frame_box)
+        for artist in self._dynamic + tuple(self._text_regions):
+            artist.set_animated(True)
+        self._canvas.draw()
+        self._background = self._canvas.copy_from_bbox(fig.bbox)
+        self._geometry(right)
+
+        self.sliders = {}
+        for name, (lo, hi) in self.RANGES.items():
+            if name == "output_padding":
+                hi = self.params["stride"] - 1
+            self.sliders[name] = widgets.IntSlider(value=self.params[name], min=lo, max=hi, step=1,
+                                                   description=self._DESCRIPTIONS[name], continuous_update=True,
+                                                   style={"description_width": "120px"},
+                                                   layout=widgets.Layout(width="380px"))
+        self._holding = False
+        for name, slider in self.sliders.items():
+            slider.observe(lambda change, name=name: self._on_slider(name, change["new"]), names="value")
+        self.readout = widgets.HTML()
+        self.picture = widgets.Image(format="png")
+        self._redraw()
+        self.widget = widgets.VBox([widgets.HBox([self.sliders["stride"], self.sliders["padding"]]),
+                                    widgets.HBox([self.sliders["kernel_size"], self.sliders["output_padding"]]),
+                                    self.readout, self.picture])
+
+    def _geometry(self, ax) -> None:
+        """Where each cell of the grid lies in the canvas's pixel buffer (rows from the top), and the label cache."""
+        from matplotlib.backends.backend_agg import FigureCanvasAgg
+        from matplotlib.figure import Figure
+
+        gh, gw = self._grid
+        height = self._canvas.get_width_height(physical=True)[1]
+        xs = ax.transData.transform(np.column_stack([np.arange(gw + 1), np.zeros(gw + 1)]))[:, 0]
+        ys = height - ax.transData.transform(np.column_stack([np.zeros(gh + 1), np.arange(gh + 1)]))[:, 1]
+        c0, c1 = int(np.floor(xs[0])), int(np.ceil(xs[-1]))
+        r0, r1 = int(np.floor(ys[0])), int(np.ceil(ys[-1]))
+        self._block = (r0, r1, c0, c1)
+        # the grid cell of every pixel of the block; gh (gw) for pixels outside the grid: a transparent extra cell
+        rows = np.searchsorted(ys, np.arange(r0, r1) + 0.5) - 1
+        cols = np.searchsorted(xs, np.arange(c0, c1) + 0.5) - 1
+        self._row_of = np.where((rows >= 0) & (rows < gh), rows, gh)
+        self._col_of = np.where((cols >= 0) & (cols < gw), cols, gw)
+        self._centers = ((ys[:-1] + ys[1:]) / 2, (xs[:-1] + xs[1:]) / 2)
+        cell = float(min(np.diff(xs).min(), np.diff(ys).min()))
+        self._sprite_shape = (max(int(cell) - 2, 4), max(int(cell) - 2, 4))
+        # labels are rendered once each, by matplotlib, on a small transparent figure
+        sh, sw = self._sprite_shape
+        dpi = self.figure.dpi
+        label_fig = Figure(figsize=(sw / dpi, sh / dpi), dpi=dpi)
+        label_fig.patch.set_alpha(0.0)
+        self._label_text = label_fig.text(0.5, 0.5, "", ha="center", va="center",
+                                          fontsize=float(np.clip(0.42 * cell * 72 / dpi, 6, 12)))
+        self._label_canvas = FigureCanvasAgg(label_fig)
+
+    def _sprite(self, label: str, color: str):
+        """``(color * alpha, 1 - alpha)`` of a rendered label, float32 arrays of the sprite's shape."""
+        key = (label, color)
+        if key not in self._sprites:
+            self._label_text.set_text(label)
+            self._label_text.set_color(color)
+            self._label_canvas.draw()
+            rgba = np.asarray(self._label_canvas.buffer_rgba()).astype(np.float32) / 255
+            alpha = rgba[..., 3:]
+            self._sprites[key] = (rgba[..., :3] * alpha * 255, 1 - alpha)
+        return self._sprites[key]
+
+    def _set_texts(self) -> None:
+        p = self.params
+        s, pad, k, a = p["stride"], p["padding"], p["kernel_size"], p["output_padding"]
+        h, w = self.x.shape
+        ch, cw = (h - 1) * s + k, (w - 1) * s + k
+        size = self.output_size()
+        if size is None:
+            self._title.set_text(f"canvas {ch} x {cw}  \u2192  empty output (the padding crops it all)")
+        else:
+            self._title.set_text(f"canvas {ch} x {cw}  \u2192  output {size[0]} x {size[1]}")
+        self._kernel_text.set_text(f"kernel: {k} x {k} ones\nstride s = {s}\npadding p = {pad}\n"
+                                   f"output_padding a = {a}")
+
+    # -- a slider step ------------------------------------------------------------------------------------------
+
+    def _on_slider(self, name: str, value: int) -> None:
+        if not self._holding:
+            self.update(**{name: value})
+
+    def _sync_sliders(self) -> None:
+        self._holding = True
+        try:
+            self.sliders["output_padding"].max = self.params["stride"] - 1
+            for name, slider in self.sliders.items():
+                slider.value = self.params[name]
+        finally:
+            self._holding = False
+
+    def update(self, stride=None, padding=None, kernel_size=None, output_padding=None):
+        """Set some parameters, redraw, and return the output size ``(H_out, W_out)`` (None when it is empty).
+
+        A new stride lowers the output padding with it when that is no longer smaller than the stride (as the slider
+        does), unless ``output_padding`` is given too. Raises ValueError for a parameter out of its range.
+        """
+        params = dict(self.params)
+        given = {"stride": stride, "padding": padding, "kernel_size": kernel_size, "output_padding": output_padding}
+        params.update({name: value for name, value in given.items() if value is not None})
+        if stride is not None and output_padding is None and isinstance(params["stride"], int) \
+                and not isinstance(params["stride"], bool):
+            params["output_padding"] = min(params["output_padding"], max(params["stride"] - 1, 0))
+        self.params = self._validated(params)
+        self._sync_sliders()
+        self._redraw()
+        return self.output_size()
+
+    def _readout(self) -> str:
+        p = self.params
+        s, pad, k, a = p["stride"], p["padding"], p["kernel_size"], p["output_padding"]
+        lines = []
+        for axis, n in zip(("H", "W"), self.x.shape):
+            lines.append(f"{axis}<sub>out</sub> = ({axis} &minus; 1)&middot;s &minus; 2p + k + a = "
+                         f"({n} &minus; 1)&middot;{s} &minus; 2&middot;{pad} + {k} + {a} = "
+                         f"<b>{(n - 1) * s - 2 * pad + k + a}</b>")
+        size = self.output_size()
+        if size is None:
+            lines.append("<b>the output would be empty</b>: the padding crops the whole canvas (reduce padding)")
+        else:
+            lines.append(f"output: <b>{size[0]} x {size[1]}</b> pixels from an input of {self.x.shape[0]} x "
+                         f"{self.x.shape[1]}")
+        return "<br>".join(lines)
+
+    def _redraw(self) -> None:
+        p = self.params
+        s, pad, k, a = p["stride"], p["padding"], p["kernel_size"], p["output_padding"]
+        h, w = self.x.shape
+        gh, gw = self._grid
+        count, value = self.stamps()
+        ch, cw = count.shape
+        size = self.output_size()
+        out_h, out_w = size if size else (0, 0)
+        # the cells drawn: the canvas, and the zero rows (columns) that output_padding adds beyond it
+        dh, dw = max(ch, pad + out_h), max(cw, pad + out_w)
+        cells = np.zeros((gh + 1, gw + 1, 4))
+        cells[:ch, :cw] = self._shades[count]
+        cells[ch:dh, :dw] = self._ADDED
+        cells[:dh, cw:dw] = self._ADDED
+        cropped = np.zeros((gh + 1, gw + 1), dtype=bool)
+        cropped[:dh, :dw] = True
+        cropped[pad: pad + out_h, pad: pad + out_w] = False
+        cells[cropped] = 0.45 * cells[cropped] + 0.55 * self._CROPPED
+        self._cells = np.round(cells * 255).astype(np.uint8)
+        self._grid_lines.set_segments([[(0, r), (dw, r)] for r in range(dh + 1)]
+                                      + [[(c, 0), (c, dh)] for c in range(dw + 1)])
+        # stamp outlines, each inset a little differently so that overlapping outlines stay apart
+        segments = []
+        for n in range(h * w):
+            i, j = divmod(n, w)
+            inset = 0.06 + 0.2 * n / max(h * w - 1, 1) * min(1.0, k / 2)
+            x0, y0, x1, y1 = j * s + inset, i * s + inset, j * s + k - inset, i * s + k - inset
+            segments.append([(x0, y0), (x1, y0), (x1, y1), (x0, y1), (x0, y0)])
+        self._outlines.set_segments(segments)
+        self._outlines.set_color(self._colors)
+        self._frame_box.set_bounds(pad, pad, out_w, out_h)
+        self._frame_box.set_visible(size is not None)
+        self._labels = [(r, c, self._format(value[r, c] if r < ch and c < cw else 0.0),
+                         "0.3" if cropped[r, c] else "black") for r in range(dh) for c in range(dw)]
+        self._set_texts()
+        self.picture.value = self._frame()
+        self.readout.value = self._readout()
+
+    def _frame(self) -> bytes:
+        self._canvas.restore_region(self._background)
+        buffer = np.asarray(self._canvas.buffer_rgba())
+        for artist, (rows, cols) in self._text_regions.items():
+            key = (artist is self._title, artist.get_text())
+            if key not in self._text_pixels:
+                artist.axes.draw_artist(artist)
+                if len(self._text_pixels) > 200:
+                    self._text_pixels.clear()
+                self._text_pixels[key] = buffer[rows, cols].copy()
+            buffer[rows, cols] = self._text_pixels[key]
+        r0, r1, c0, c1 = self._block
+        block = self._cells[self._row_of[:, None], self._col_of[None, :]]
+        opaque = block[..., 3] > 0
+        buffer[r0:r1, c0:c1][opaque] = block[opaque]
+        for artist in self._dynamic:
+            artist.axes.draw_artist(artist)
+        sh, sw = self._sprite_shape
+        rows, cols = self._centers
+        for r, c, label, color in self._labels:
+            ink, keep = self._sprite(label, color)
+            y, x = int(round(rows[r] - sh / 2)), int(round(cols[c] - sw / 2))
+            region = buffer[y: y + sh, x: x + sw, :3]
+            region[...] = (region * keep + ink).astype(np.uint8)
+        return _png(self._canvas)
+
+    def _repr_mimebundle_(self, **kwargs):
+        return self.widget._repr_mimebundle_(**kwargs)
+
+
+def stamp_explorer(x=None, stride: int = 2, padding: int = 1, kernel_size: int = 3, output_padding: int = 0):
+    """Build a :class:`StampExplorer` (display it as the last expression of a cell).
+
+    Examples
+    --------
+    >>> explorer = stamp_explorer([[1, 2], [3, 4]], stride=2, padding=1, kernel_size=3)
+    >>> explorer.update(stride=1, padding=0)
+    (4, 4)
+    """
+    return StampExplorer(x, stride=stride, padding=padding, kernel_size=kernel_size, output_padding=output_padding)

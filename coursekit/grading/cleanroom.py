@@ -246,7 +246,10 @@ def run(folder: Path, skip=(), start: int = 0) -> None:
             continue
         # forbidden callables, by the file that defines them and their qualified names (None: all of that file)
         forbidden = [(entry["path"], None if entry["names"] is None else frozenset(entry["names"]), entry["name"])
-                     for entry in item["forbidden"]]
+                     for entry in item["forbidden"] if entry.get("path")]
+        # compiled functions (no Python code): matched by their top-level module and name when called
+        builtins_forbidden = {(e["builtin"][0], e["builtin"][1]): e["name"] for e in item["forbidden"]
+                              if e.get("builtin")}
         matched_cache = {}
 
         def matches(code):
@@ -280,6 +283,11 @@ def run(folder: Path, skip=(), start: int = 0) -> None:
                     found = matches(frame.f_code)
                     if found:
                         hits.update(found)
+                elif event == "c_call" and builtins_forbidden:
+                    module = (getattr(arg, "__module__", None) or "").split(".")[0]
+                    name = builtins_forbidden.get((module, getattr(arg, "__name__", "")))
+                    if name:
+                        hits.add(name)
 
             tampered = False
             start_time = perf_counter()

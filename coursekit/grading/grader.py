@@ -140,6 +140,10 @@ def _forbidden_spec(dotted: str) -> dict | None:
             str(Path(origin).resolve())
         return {"name": dotted, "path": path, "names": None}
     target = inspect.unwrap(obj) if callable(obj) else obj
+    if inspect.isbuiltin(target) or type(target).__name__ in ("builtin_function_or_method", "method-wrapper"):
+        # compiled: no Python code to see; the clean room matches the C call by its module and name
+        module = (getattr(target, "__module__", None) or dotted.split(".")[0]).split(".")[0]
+        return {"name": dotted, "path": None, "names": None, "builtin": [module, target.__name__]}
     try:
         path = str(Path(inspect.getsourcefile(target)).resolve())
     except (TypeError, OSError):
@@ -276,8 +280,9 @@ def _solution_cells(source_nb: Path, submitted_nb) -> list[str]:
     return [setup] + solutions
 
 
-def _run_cleanroom(root: Path, assignment: str, notebook, prepared: list, workdir: Path, options: GradeOptions,
-                   sandboxed: bool, seconds: float, log, uid: int = sandbox.SANDBOX_UID) -> tuple[list, str]:
+def _start_cleanroom(root: Path, assignment: str, notebook, prepared: list, workdir: Path, options: GradeOptions,
+                     sandboxed: bool, uid: int = sandbox.SANDBOX_UID):
+    """Write the clean room's program and cases into ``workdir`` and start it; it runs while the kernel runs."""
     workdir.mkdir(parents=True, exist_ok=True)
     program = {"cells": _solution_cells(root / "autograder" / "source" / assignment / f"{assignment}.ipynb",
                                         notebook),
@@ -299,15 +304,20 @@ def _run_cleanroom(root: Path, assignment: str, notebook, prepared: list, workdi
         import coursekit
 
         argv = sandbox.wrap(argv, workdir, options.limits, hide=[Path(coursekit.__file__).resolve().parent], uid=uid)
+    with open(workdir.parent / "cleanroom-stderr.txt", "wb") as err:
+        return subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=err)
+
+
+def _finish_cleanroom(proc, workdir: Path, prepared: list, seconds: float, log) -> tuple[list, str]:
+    """Wait for the clean room (at most ``seconds``) and read its results: numbers only, no pickle."""
     reason = ""
-    with open(workdir / "stderr.txt", "wb") as err:
-        try:
-            proc = subprocess.run(argv, stdout=subprocess.DEVNULL, stderr=err, timeout=max(seconds, 5),
-                                  start_new_session=True)
-            if proc.returncode != 0:
-                reason = f"the clean room stopped with status {proc.returncode}"
-        except subprocess.TimeoutExpired:
-            reason = f"the clean room ran out of time ({seconds:.0f} s)"
+    try:
+        if proc.wait(timeout=max(seconds, 5)) != 0:
+            reason = f"the clean room stopped with status {proc.returncode}"
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+        reason = f"the clean room ran out of time ({seconds:.0f} s)"
     outcomes = []
     for n, _ in enumerate(prepared):
         result_json = workdir / f"result-{n}.json"
@@ -362,6 +372,11 @@ def _grade_one(root: Path, assignment: str, student: str, prepared: list, option
         logf.write(message.rstrip() + "\n")
         logf.flush()
 
+    phases = {}
+
+    def phase(name):
+        phases[name] = time.monotonic() - start - sum(phases.values())
+
     folder = root / "autograder" / "submitted" / student / assignment
     path, note = _find_notebook(folder, assignment)
     notes = [note] if note else []
@@ -386,6 +401,14 @@ def _grade_one(root: Path, assignment: str, student: str, prepared: list, option
                 pass
 
     _with_retry(reset)
+    room = Path(tempfile.mkdtemp(prefix=f"cleanroom-{student}-"))
+    try:
+        cleanroom = _start_cleanroom(root, assignment, nbformat.read(path, as_version=4), prepared, room / "room",
+                                     options, sandboxed, uid)
+    except BaseException:
+        shutil.rmtree(room, ignore_errors=True)
+        raise
+    phase("prepare")
     os.environ[SEED_ENV] = str(kernel_seed)  # the kernel's in-notebook hidden checks: not the grading seed
     with contextlib.redirect_stdout(logf), contextlib.redirect_stderr(logf):
         outcome = api.autograde(assignment, student, force=True, create=True)
@@ -405,18 +428,15 @@ def _grade_one(root: Path, assignment: str, student: str, prepared: list, option
                           "died or ran out of resources), so it is shown without outputs. Each exercise's score is "
                           "the verdict of running your functions on the visible and hidden cases in a fresh "
                           "interpreter.")
-    autograded = root / "autograder" / "autograded" / student / assignment / f"{assignment}.ipynb"
-    try:
-        executed = nbformat.read(autograded, as_version=4)
-    except Exception:  # noqa: BLE001 - autograde failed before writing: grade the submitted code anyway
-        executed = nbformat.read(path, as_version=4)
-
+    phase("autograde")
     remaining = options.limits.student_seconds - (time.monotonic() - start)
-    with tempfile.TemporaryDirectory(prefix=f"cleanroom-{student}-") as tmp:
-        outcomes, cleanroom_reason = _run_cleanroom(root, assignment, executed, prepared, Path(tmp) / "room",
-                                                    options, sandboxed, remaining, log, uid)
+    try:
+        outcomes, cleanroom_reason = _finish_cleanroom(cleanroom, room / "room", prepared, remaining, log)
+    finally:
+        shutil.rmtree(room, ignore_errors=True)
     if cleanroom_reason:
         notes.append(cleanroom_reason)
+    phase("clean room")
 
     def write_grades():
         with Gradebook(db_url) as gb:
@@ -442,12 +462,15 @@ def _grade_one(root: Path, assignment: str, student: str, prepared: list, option
             gb.db.commit()
 
     _with_retry(write_grades)
+    phase("gradebook")
     result.score = float(sum(v[0] for v in result.exercises.values()))
     with contextlib.redirect_stdout(logf), contextlib.redirect_stderr(logf):
         feedback = api.generate_feedback(assignment, student, force=True)
     if not feedback.get("success"):
         notes.append("no feedback page (see the log)")
         log(feedback.get("error") or "")
+    phase("feedback")
+    log("seconds per phase: " + ", ".join(f"{k} {v:.2f}" for k, v in phases.items()))
     result.reason = "; ".join(notes)
     result.seconds = time.monotonic() - start
     return result
