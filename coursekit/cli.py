@@ -86,7 +86,7 @@ def cmd_demo(args) -> int:
     release(args.root)
     print(f"== 2/3 writing sample submissions of {DEMO_ASSIGNMENT} (full, partial, untouched stubs)")
     expected = make_samples(args.root, DEMO_ASSIGNMENT)
-    print(f"== 3/3 autograding them (hidden tests included)")
+    print("== 3/3 autograding them (hidden tests included)")
     report = grade_class(args.root, DEMO_ASSIGNMENT, students=list(expected), options=GradeOptions())
     _print_report(report, args.root)
     wrong = [g for g in report.results if abs(g.score - expected[g.student]) > 1e-9]

@@ -17,10 +17,12 @@ from __future__ import annotations
 
 import difflib
 import functools
-import numbers
 import os
 
 import numpy as np
+
+from ._checks import check_int as _check_int, check_nonneg as _check_nonneg  # noqa: F401
+from ._checks import check_seed as _check_seed, rng as _rng  # noqa: F401
 
 __all__ = [
     "CLASS_NAMES_SHAPES",
@@ -70,35 +72,6 @@ _IMAGES = {
 # helpers
 
 
-def _check_seed(seed, name: str = "seed") -> None:
-    if seed is None or isinstance(seed, np.random.Generator):
-        return
-    if isinstance(seed, (bool, np.bool_)) or not isinstance(seed, numbers.Integral):
-        raise TypeError(f"{name} must be an int or a numpy.random.Generator, got {type(seed).__name__} {seed!r}")
-    if seed < 0:
-        raise ValueError(f"{name} must be a non-negative int, got {seed}")
-
-
-def _rng(seed) -> np.random.Generator:
-    """A generator from an int seed (or the generator itself, or fresh entropy for None)."""
-    _check_seed(seed)
-    return np.random.default_rng(seed)
-
-
-def _check_int(value, name: str, minimum: int) -> int:
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Integral):
-        raise TypeError(f"{name} must be an int, got {type(value).__name__} {value!r}")
-    if value < minimum:
-        raise ValueError(f"{name} must be >= {minimum}, got {value}")
-    return int(value)
-
-
-def _check_nonneg(value, name: str) -> float:
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
-        raise TypeError(f"{name} must be a number, got {type(value).__name__} {value!r}")
-    if not np.isfinite(value) or value < 0:
-        raise ValueError(f"{name} must be a finite number >= 0, got {value}")
-    return float(value)
 
 
 # ---------------------------------------------------------------------------------------------------------------

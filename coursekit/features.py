@@ -67,6 +67,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ._checks import check_int as _check_int, check_nonneg as _check_nonneg, rng as _check_seed
+
 __all__ = [
     "COLOR_SPACES",
     "FilterBank",
@@ -90,31 +92,6 @@ _KINDS = ("d1", "d2", "log", "gauss")
 
 # ---------------------------------------------------------------------------------------------------------------
 # validation helpers
-
-
-def _check_int(value, name: str, minimum: int) -> int:
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Integral):
-        raise TypeError(f"{name} must be an int, got {type(value).__name__} {value!r}")
-    if value < minimum:
-        raise ValueError(f"{name} must be >= {minimum}, got {value}")
-    return int(value)
-
-
-def _check_nonneg(value, name: str) -> float:
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
-        raise TypeError(f"{name} must be a number, got {type(value).__name__} {value!r}")
-    if not np.isfinite(value) or value < 0:
-        raise ValueError(f"{name} must be a finite number >= 0, got {value}")
-    return float(value)
-
-
-def _check_seed(seed) -> np.random.Generator:
-    if seed is not None and not isinstance(seed, np.random.Generator):
-        if isinstance(seed, (bool, np.bool_)) or not isinstance(seed, numbers.Integral):
-            raise TypeError(f"seed must be an int or a numpy.random.Generator, got {type(seed).__name__} {seed!r}")
-        if seed < 0:
-            raise ValueError(f"seed must be a non-negative int, got {seed}")
-    return np.random.default_rng(seed)
 
 
 def _as_float_array(a, name: str) -> np.ndarray:

@@ -58,10 +58,11 @@ array([0.33333333, 0.66666667, 0.5       ])
 from __future__ import annotations
 
 import html
-import numbers
 from dataclasses import dataclass
 
 import numpy as np
+
+from ._checks import check_int_value as _check_int
 
 __all__ = [
     "confusion_matrix",
@@ -85,14 +86,6 @@ _INT64_MAX = int(np.iinfo(np.int64).max)
 # the confusion matrix
 
 
-def _check_int(value, name: str, minimum: int | None = None) -> int:
-    """``value`` as a Python int; ValueError when it is not an integer (bool is refused) or below ``minimum``."""
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Integral):
-        raise ValueError(f"{name} must be an integer, given {value!r} of type {type(value).__name__}")
-    value = int(value)
-    if minimum is not None and value < minimum:
-        raise ValueError(f"{name} must be at least {minimum}, given {value}")
-    return value
 
 
 def _where(index: int, shape: tuple) -> str:

@@ -73,6 +73,8 @@ from dataclasses import dataclass
 from typing import NamedTuple
 
 import numpy as np
+
+from ._checks import check_int_value as _check_int
 from numpy.lib.stride_tricks import sliding_window_view
 
 __all__ = [
@@ -98,14 +100,6 @@ _AXES = ("height", "width")
 # validation
 
 
-def _check_int(value, name: str, minimum: int | None = None) -> int:
-    """``value`` as a Python int; ValueError when it is not an integer (bool is refused) or below ``minimum``."""
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Integral):
-        raise ValueError(f"{name} must be an integer, given {value!r} of type {type(value).__name__}")
-    value = int(value)
-    if minimum is not None and value < minimum:
-        raise ValueError(f"{name} must be at least {minimum}, given {value}")
-    return value
 
 
 def _pair(value, name: str, minimum: int) -> tuple[int, int]:

@@ -517,7 +517,7 @@ class StampExplorer:
 
     def _redraw(self) -> None:
         p = self.params
-        s, pad, k, a = p["stride"], p["padding"], p["kernel_size"], p["output_padding"]
+        s, pad, k = p["stride"], p["padding"], p["kernel_size"]
         h, w = self.x.shape
         gh, gw = self._grid
         count, value = self.stamps()

@@ -4,21 +4,19 @@ expected scores, with feedback that leaks no hidden test and needs no network.""
 
 import csv
 import json
-import os
 import re
 import shutil
 import subprocess
 import sys
-from pathlib import Path
 
 import nbformat
 import pytest
 
 from coursekit.course import assignments, make_samples, notebook_points
-from coursekit.grading.grader import GradeOptions, grade_class
+from coursekit.grading.grader import grade_class
 from coursekit.grading import exercises
 
-from conftest import REPO, copy_course
+from conftest import REPO
 
 ASSIGNMENTS = assignments(REPO)
 pytestmark = pytest.mark.slow

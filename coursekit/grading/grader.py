@@ -24,7 +24,6 @@ from __future__ import annotations
 import contextlib
 import csv
 import hashlib
-import importlib.util
 import inspect
 import json
 import multiprocessing
@@ -42,7 +41,7 @@ from pathlib import Path
 import numpy as np
 
 from . import sandbox
-from .check import SEED_ENV, case_rng, grading_seed
+from .check import SEED_ENV, case_rng
 from .cleanroom import Unusable, decode_result, encode
 from .registry import Exercise, exercises, resolve
 
@@ -520,7 +519,6 @@ def collect_submissions(root: Path, assignment: str, source: Path, log=print) ->
 
 
 def _zip_collect(root: Path, assignment: str, source: Path, log) -> list[str]:
-    from nbgrader.apps import NbGraderAPI  # noqa: F401 - makes sure nbgrader is importable with a clear error
     from traitlets.config import Config
     from traitlets.config.loader import PyFileConfigLoader
     from nbgrader.apps.zipcollectapp import ZipCollectApp
