@@ -11,7 +11,8 @@ import io
 
 import numpy as np
 
-__all__ = ["ThresholdExplorer", "threshold_explorer", "StampExplorer", "stamp_explorer"]
+__all__ = ["ThresholdExplorer", "threshold_explorer", "StampExplorer", "stamp_explorer", "KMeansExplorer",
+           "kmeans_explorer", "MeanShiftExplorer", "mean_shift_explorer"]
 
 
 def _png(canvas) -> bytes:
@@ -594,3 +595,310 @@ def stamp_explorer(x=None, stride: int = 2, padding: int = 1, kernel_size: int =
     (4, 4)
     """
     return StampExplorer(x, stride=stride, padding=padding, kernel_size=kernel_size, output_padding=output_padding)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# chapter 1: k-means (k, position weight) and mean shift (bandwidth) on a photograph
+
+
+def _small_rgb(image, size) -> np.ndarray:
+    """Validate an RGB image in [0, 1] and downsample it by striding so that its longer side is at most ``size``."""
+    if isinstance(size, bool) or not isinstance(size, (int, np.integer)) or size < 8:
+        raise ValueError(f"size must be an integer >= 8, given {size!r}")
+    try:
+        img = np.asarray(image, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise ValueError(f"image must be an (H, W, 3) array of real numbers, given {type(image).__name__}") from None
+    if img.ndim != 3 or img.shape[2] != 3 or min(img.shape[:2]) < 2:
+        raise ValueError(f"image must be an RGB image of shape (H, W, 3) with H, W >= 2, given shape {img.shape}")
+    if not np.all(np.isfinite(img)) or img.min() < 0 or img.max() > 1:
+        raise ValueError("image must hold finite values in [0, 1]")
+    step = int(np.ceil(max(img.shape[:2]) / size))
+    return np.ascontiguousarray(img[::step, ::step])
+
+
+def _blit_figure(panels: int, width: float = 3.6, height: float = 3.5):
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    # A bare Figure, not pyplot's: the notebook's inline backend must not show it again below a later cell.
+    fig = Figure(figsize=(width * panels, height), dpi=72, layout="constrained")
+    return fig, list(fig.subplots(1, panels)), FigureCanvasAgg(fig)
+
+
+class KMeansExplorer:
+    """Sliders for ``k`` and the position weight ``lambda`` of k-means on a photograph.
+
+    The image is downsampled (longer side at most ``size`` pixels); every pixel's feature vector is its RGB colour
+    followed by ``lambda (x, y) / max(H, W)`` (:func:`coursekit.features.pixel_features`, computed once). Each setting
+    runs :func:`coursekit.clustering.kmeans` (k-means++ seeding from ``seed``) once and is cached; a slider step
+    redraws the mean-colour segmentation and the label map by blitting.
+
+    Parameters
+    ----------
+    image : array_like (H, W, 3)
+        RGB image in [0, 1].
+    k : int
+        Initial number of clusters, in ``2 .. k_max``.
+    position_weight : float
+        Initial ``lambda``, in ``[0, weight_max]``; the slider moves in steps of 0.25.
+    size : int
+        Longer side of the downsampled image (>= 8).
+    k_max : int
+        Largest ``k`` of the slider (2 .. 16).
+    weight_max : float
+        Largest ``lambda`` of the slider (> 0).
+    seed : int
+        Seed of the k-means++ initialisation (the same for every setting).
+
+    Examples
+    --------
+    >>> from coursekit.data import load_image
+    >>> explorer = KMeansExplorer(load_image("coffee"), k=3, size=40)
+    >>> explorer.update(k=2)["k"]
+    2
+    """
+
+    WEIGHT_STEP = 0.25
+
+    def __init__(self, image, k: int = 4, position_weight: float = 0.0, size: int = 100, k_max: int = 10,
+                 weight_max: float = 4.0, seed: int = 0):
+        from .features import pixel_features
+
+        self.image = _small_rgb(image, size)
+        if isinstance(k_max, bool) or not isinstance(k_max, (int, np.integer)) or not 2 <= k_max <= 16:
+            raise ValueError(f"k_max must be an integer in 2 .. 16, given {k_max!r}")
+        if isinstance(weight_max, bool) or not isinstance(weight_max, (int, float, np.number)) or \
+                not np.isfinite(weight_max) or weight_max <= 0:
+            raise ValueError(f"weight_max must be a positive number, given {weight_max!r}")
+        self.k_max, self.weight_max, self.seed = int(k_max), float(weight_max), seed
+        h, w = self.image.shape[:2]
+        self._colour = pixel_features(self.image, "rgb")
+        self._position = pixel_features(np.zeros((h, w)), "gray", 1.0)[:, 1:]   # (x, y) / max(H, W)
+        self._cache: dict = {}
+        self.params = self._validated({"k": k, "position_weight": position_weight})
+        self._build()
+
+    def _validated(self, params: dict) -> dict:
+        k, weight = params["k"], params["position_weight"]
+        if isinstance(k, bool) or not isinstance(k, (int, np.integer)):
+            raise ValueError(f"k must be an integer, given {k!r}")
+        if not 2 <= k <= self.k_max:
+            raise ValueError(f"k must lie in 2 .. {self.k_max}, given {k}")
+        if isinstance(weight, bool) or not isinstance(weight, (int, float, np.number)) or not np.isfinite(weight):
+            raise ValueError(f"position_weight must be a finite number, given {weight!r}")
+        if not 0 <= weight <= self.weight_max:
+            raise ValueError(f"position_weight must lie in [0, {self.weight_max:g}], given {weight}")
+        return {"k": int(k), "position_weight": round(float(weight), 6)}
+
+    def result(self, k: int, position_weight: float):
+        """``(labels (H, W), segmented image, SSD)`` of a setting, computed once and cached."""
+        from .clustering import kmeans, segment_image
+
+        key = (int(k), round(float(position_weight), 6))
+        if key not in self._cache:
+            X = self._colour if key[1] == 0 else np.concatenate([self._colour, key[1] * self._position], axis=1)
+            run = kmeans(X, key[0], seed=self.seed, max_iter=50, keep_labels=False)
+            labels = run.labels.reshape(self.image.shape[:2])
+            self._cache[key] = (labels, segment_image(self.image, labels), float(run.inertia))
+        return self._cache[key]
+
+    def _build(self) -> None:
+        import ipywidgets as widgets
+
+        from .viz import colorize_labels
+
+        self._colorize = colorize_labels
+        fig, axes, self._canvas = _blit_figure(3)
+        labels, segmented, _ = self.result(**self.params)
+        axes[0].imshow(self.image)
+        axes[0].set_title("image (downsampled)")
+        self._segmented = axes[1].imshow(segmented)
+        axes[1].set_title("mean colour of each segment")
+        self._labels = axes[2].imshow(colorize_labels(labels, 16))
+        axes[2].set_title("segments (cluster ids)")
+        for ax in axes:
+            ax.axis("off")
+        self.figure = fig
+        for artist in (self._segmented, self._labels):
+            artist.set_animated(True)
+        self._canvas.draw()
+        fig.set_layout_engine("none")
+        self._background = self._canvas.copy_from_bbox(fig.bbox)
+        self.sliders = {
+            "k": widgets.IntSlider(value=self.params["k"], min=2, max=self.k_max, description="k",
+                                   continuous_update=True),
+            "position_weight": widgets.FloatSlider(value=self.params["position_weight"], min=0.0,
+                                                   max=self.weight_max, step=self.WEIGHT_STEP,
+                                                   description="position λ", readout_format=".2f",
+                                                   continuous_update=True),
+        }
+        for name, slider in self.sliders.items():
+            slider.observe(lambda change, name=name: self.update(**{name: change["new"]}), names="value")
+        self.picture = widgets.Image(format="png", value=self._frame())
+        self.readout = widgets.HTML(self._readout())
+        self.widget = widgets.VBox([widgets.HBox(list(self.sliders.values())), self.readout, self.picture])
+
+    def _readout(self) -> str:
+        labels, _, ssd = self.result(**self.params)
+        return (f"<b>k = {self.params['k']}, λ = {self.params['position_weight']:g}</b> &nbsp; SSD {ssd:.2f} &nbsp; "
+                f"{len(np.unique(labels))} non-empty clusters")
+
+    def _frame(self) -> bytes:
+        self._canvas.restore_region(self._background)
+        for artist in (self._segmented, self._labels):
+            artist.axes.draw_artist(artist)
+        return _png(self._canvas)
+
+    def update(self, k=None, position_weight=None) -> dict:
+        """Recompute (or take from the cache) and redraw for new parameters; returns the parameters and the SSD."""
+        params = dict(self.params)
+        if k is not None:
+            params["k"] = k
+        if position_weight is not None:
+            params["position_weight"] = position_weight
+        self.params = self._validated(params)
+        labels, segmented, ssd = self.result(**self.params)
+        self._segmented.set_data(segmented)
+        self._labels.set_data(self._colorize(labels, 16))
+        for name, slider in self.sliders.items():
+            if slider.value != self.params[name]:
+                slider.value = self.params[name]
+        self.picture.value = self._frame()
+        self.readout.value = self._readout()
+        return {**self.params, "inertia": ssd}
+
+    def _repr_mimebundle_(self, **kwargs):
+        return self.widget._repr_mimebundle_(**kwargs)
+
+
+def kmeans_explorer(image, k: int = 4, position_weight: float = 0.0, size: int = 100, k_max: int = 10,
+                    weight_max: float = 4.0, seed: int = 0):
+    """Build a :class:`KMeansExplorer` (display it as the last expression of a cell)."""
+    return KMeansExplorer(image, k=k, position_weight=position_weight, size=size, k_max=k_max,
+                          weight_max=weight_max, seed=seed)
+
+
+class MeanShiftExplorer:
+    """A slider for the bandwidth ``h`` of mean shift on a photograph, in L*u*v*.
+
+    The image is downsampled (longer side at most ``size``) and converted to L*u*v* once
+    (:func:`coursekit.features.pixel_features`). Each bandwidth of ``bandwidths`` runs
+    :func:`coursekit.clustering.mean_shift` with the flat kernel and bin seeding the first time it is shown and is
+    cached; a slider step redraws the mean-colour segmentation and the modes in the (u*, v*) plane by blitting.
+
+    Parameters
+    ----------
+    image : array_like (H, W, 3)
+        RGB image in [0, 1].
+    bandwidth : float
+        Initial bandwidth, one of ``bandwidths``.
+    bandwidths : sequence of float
+        The slider's values (positive, increasing).
+    size : int
+        Longer side of the downsampled image (>= 8).
+
+    Examples
+    --------
+    >>> from coursekit.data import load_image
+    >>> explorer = MeanShiftExplorer(load_image("chelsea"), bandwidth=8.0, size=40)
+    >>> explorer.update(10.0)["bandwidth"]
+    10.0
+    """
+
+    def __init__(self, image, bandwidth: float = 7.0, bandwidths=(4.0, 5.0, 6.0, 7.0, 8.0, 10.0, 12.0, 15.0),
+                 size: int = 100):
+        from .features import pixel_features
+
+        self.image = _small_rgb(image, size)
+        try:
+            values = np.asarray(bandwidths, dtype=np.float64).ravel()
+        except (TypeError, ValueError):
+            raise ValueError(f"bandwidths must be a sequence of positive numbers, given {bandwidths!r}") from None
+        if values.size == 0 or not np.all(np.isfinite(values)) or values.min() <= 0 or np.any(np.diff(values) <= 0):
+            raise ValueError(f"bandwidths must be positive, finite and increasing, given {bandwidths!r}")
+        self.bandwidths = tuple(float(v) for v in values)
+        self._luv = pixel_features(self.image, "luv")
+        self._cache: dict = {}
+        self.bandwidth = self._validated(bandwidth)
+        self._build()
+
+    def _validated(self, bandwidth) -> float:
+        if isinstance(bandwidth, bool) or not isinstance(bandwidth, (int, float, np.number)):
+            raise ValueError(f"bandwidth must be a number, one of {list(self.bandwidths)}, given {bandwidth!r}")
+        if float(bandwidth) not in self.bandwidths:
+            raise ValueError(f"bandwidth must be one of the slider's values {list(self.bandwidths)}, given {bandwidth}")
+        return float(bandwidth)
+
+    def result(self, bandwidth: float):
+        """``(labels (H, W), segmented image, modes (m, 3))`` of a bandwidth, computed once and cached."""
+        from .clustering import mean_shift, segment_image
+
+        h = self._validated(bandwidth)
+        if h not in self._cache:
+            run = mean_shift(self._luv, h, bin_seeding=True)
+            labels = run.labels.reshape(self.image.shape[:2])
+            self._cache[h] = (labels, segment_image(self.image, labels), run.modes)
+        return self._cache[h]
+
+    def _build(self) -> None:
+        import ipywidgets as widgets
+
+        fig, axes, self._canvas = _blit_figure(3)
+        labels, segmented, modes = self.result(self.bandwidth)
+        axes[0].imshow(self.image)
+        axes[0].set_title("image (downsampled)")
+        axes[0].axis("off")
+        self._segmented = axes[1].imshow(segmented)
+        axes[1].set_title("mean colour of each basin")
+        axes[1].axis("off")
+        ax = axes[2]
+        sub = slice(None, None, max(1, len(self._luv) // 2000))
+        ax.scatter(self._luv[sub, 1], self._luv[sub, 2], s=3, c=self.image.reshape(-1, 3)[sub])
+        self._modes = ax.scatter(modes[:, 1], modes[:, 2], marker="*", s=150, c="gold", edgecolors="k")
+        ax.set_xlabel("u*")
+        ax.set_ylabel("v*")
+        ax.set_title("pixels and modes in (u*, v*)")
+        self.figure = fig
+        for artist in (self._segmented, self._modes):
+            artist.set_animated(True)
+        self._canvas.draw()
+        fig.set_layout_engine("none")
+        self._background = self._canvas.copy_from_bbox(fig.bbox)
+        self.slider = widgets.SelectionSlider(options=list(self.bandwidths), value=self.bandwidth,
+                                              description="bandwidth h", continuous_update=False)
+        self.slider.observe(lambda change: self.update(change["new"]), names="value")
+        self.picture = widgets.Image(format="png", value=self._frame())
+        self.readout = widgets.HTML(self._readout())
+        self.widget = widgets.VBox([self.slider, self.readout, self.picture])
+
+    def _readout(self) -> str:
+        labels, _, modes = self.result(self.bandwidth)
+        return f"<b>h = {self.bandwidth:g}</b> &nbsp; {len(modes)} modes (segments)"
+
+    def _frame(self) -> bytes:
+        self._canvas.restore_region(self._background)
+        for artist in (self._segmented, self._modes):
+            artist.axes.draw_artist(artist)
+        return _png(self._canvas)
+
+    def update(self, bandwidth) -> dict:
+        """Recompute (or take from the cache) and redraw for a bandwidth; returns it and the number of modes."""
+        self.bandwidth = self._validated(bandwidth)
+        labels, segmented, modes = self.result(self.bandwidth)
+        self._segmented.set_data(segmented)
+        self._modes.set_offsets(modes[:, 1:3])
+        if self.slider.value != self.bandwidth:
+            self.slider.value = self.bandwidth
+        self.picture.value = self._frame()
+        self.readout.value = self._readout()
+        return {"bandwidth": self.bandwidth, "modes": len(modes)}
+
+    def _repr_mimebundle_(self, **kwargs):
+        return self.widget._repr_mimebundle_(**kwargs)
+
+
+def mean_shift_explorer(image, bandwidth: float = 7.0, bandwidths=(4.0, 5.0, 6.0, 7.0, 8.0, 10.0, 12.0, 15.0),
+                        size: int = 100):
+    """Build a :class:`MeanShiftExplorer` (display it as the last expression of a cell)."""
+    return MeanShiftExplorer(image, bandwidth=bandwidth, bandwidths=bandwidths, size=size)

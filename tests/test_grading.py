@@ -429,3 +429,21 @@ def test_hidden_tests_are_cut_from_tracebacks():
     text = "\n".join(cell.outputs[0]["traceback"])
     assert "HIDDEN" not in text and "hidden" not in text
     assert 'check("metrics.mean_iou", mean_iou)' in text and "KeyboardInterrupt" in text
+
+
+def test_a_forbidden_package_covers_its_submodules():
+    import sklearn.cluster
+
+    from coursekit.grading.check import _CallRecorder, _forbidden_hits
+
+    recorder = _CallRecorder()
+    ex = Exercise(id="x.kmeans", function="kmeans", reference="coursekit.metrics.mean_iou", cases=lambda r, h: [],
+                  compare=allclose(), points=1, notebook="x", forbidden=("sklearn.cluster",))
+    import sys
+
+    sys.setprofile(recorder)
+    try:
+        sklearn.cluster.KMeans(n_clusters=2, n_init=1).fit(np.array([[0.0], [1.0], [5.0], [6.0]]))
+    finally:
+        sys.setprofile(None)
+    assert _forbidden_hits(ex, recorder) == ["sklearn.cluster"]

@@ -101,8 +101,11 @@ def _code_objects(obj) -> tuple[set, set]:
         seen.add(id(o))
         o = inspect.unwrap(o) if callable(o) else o
         if inspect.ismodule(o):
+            # a package forbids what it exports from its submodules too (sklearn.cluster.KMeans lives in _kmeans)
             for member in vars(o).values():
-                if (inspect.isfunction(member) or inspect.isclass(member)) and member.__module__ == o.__name__:
+                module = getattr(member, "__module__", None) or ""
+                if (inspect.isfunction(member) or inspect.isclass(member)) and \
+                        (module == o.__name__ or module.startswith(o.__name__ + ".")):
                     visit(member)
         elif inspect.isclass(o):
             for klass in o.__mro__:
