@@ -47,6 +47,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from ._checks import check_int as _check_int
+
 __all__ = [
     "RECOMMENDED_UNET",
     "convolutionalize",
@@ -76,14 +78,6 @@ RECOMMENDED_UNET = {
 
 # ---------------------------------------------------------------------------------------------------------------
 # validation helpers
-
-
-def _check_int(value, name: str, minimum: int) -> int:
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Integral):
-        raise TypeError(f"{name} must be an int, got {type(value).__name__} {value!r}")
-    if value < minimum:
-        raise ValueError(f"{name} must be an int >= {minimum}, got {value}")
-    return int(value)
 
 
 def _check_positive(value, name: str) -> float:
