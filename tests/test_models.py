@@ -439,6 +439,36 @@ def test_training_other_losses_and_no_validation(tiny_data):
         h = M.train_segmenter(net, train, None, epochs=1, lr=1e-2, device="cpu", loss=loss, progress=False)
         assert h.val_miou == () and len(h.train_loss) == 1 and np.isfinite(h.train_loss[0])
     assert h.seconds_to(0.0) is None
+    for schedule in ("warmup_cosine", "cosine", "constant"):  # one step in all: the schedules' edge case
+        h = M.train_segmenter(M.UNet(base_channels=2, depth=1), train, None, epochs=1, batch_size=64,
+                              lr_schedule=schedule, device="cpu", progress=False)
+        assert np.isfinite(h.train_loss[0])
+    with pytest.raises(ValueError, match="lr_schedule"):
+        M.train_segmenter(M.UNet(base_channels=2, depth=1), train, None, epochs=1, lr_schedule="step",
+                          progress=False)
+
+
+@pytest.mark.parametrize("schedule", ["warmup_cosine", "cosine", "constant"])
+def test_learning_rate_schedules(tiny_data, monkeypatch, schedule):
+    seen = []
+    adam_step = torch.optim.Adam.step
+
+    def step(self, *args, **kwargs):
+        seen.append(self.param_groups[0]["lr"])
+        return adam_step(self, *args, **kwargs)
+
+    monkeypatch.setattr(torch.optim.Adam, "step", step)
+    train, _ = tiny_data  # 32 images in batches of 8: 4 steps an epoch, T = 20 steps in 5 epochs
+    M.train_segmenter(M.UNet(base_channels=2, depth=1), train, None, epochs=5, lr=0.01, batch_size=8,
+                      lr_schedule=schedule, device="cpu", progress=False)
+    t, total, warm = np.arange(20), 20, 2  # W = max(1, T // 10)
+    expected = {
+        "constant": np.full(20, 0.01),
+        "cosine": 0.01 * 0.5 * (1 + np.cos(np.pi * t / total)),
+        "warmup_cosine": np.where(t < warm, 0.01 * (t + 1) / warm,
+                                  0.01 * 0.5 * (1 + np.cos(np.pi * (t - warm) / (total - warm)))),
+    }[schedule]
+    np.testing.assert_allclose(seen, expected, rtol=1e-9, atol=1e-12)
 
 
 def test_history_seconds_to():
