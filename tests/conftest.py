@@ -45,3 +45,27 @@ def released_course(tmp_path_factory):
 
 def pytest_sessionfinish(session, exitstatus):
     shutil.rmtree(_STATE, ignore_errors=True)
+
+
+def load_functions(path):
+    """The functions that a notebook's solution cells define, executed in a fresh namespace (as the clean room
+    does: only numpy is there)."""
+    import json
+
+    import numpy as np
+
+    nb = json.loads(Path(path).read_text())
+    namespace = {"np": np}
+    for cell in nb["cells"]:
+        if cell["cell_type"] == "code" and cell.get("metadata", {}).get("nbgrader", {}).get("solution"):
+            exec("".join(cell["source"]), namespace)
+    return namespace
+
+
+def message_of(exercise_id, fn, **kw):
+    """The message of the CheckFailed that ``check`` must raise."""
+    from coursekit.grading import CheckFailed, check
+
+    with pytest.raises(CheckFailed) as info:
+        check(exercise_id, fn, **kw)
+    return str(info.value)

@@ -3,7 +3,6 @@ mistakes on visible and hidden cases for any seed, catch delegation to coursekit
 mean-shift explorers redraw on every slider and refuse bad input."""
 
 import doctest
-import json
 
 import numpy as np
 import pytest
@@ -13,7 +12,7 @@ from coursekit.grading import CheckFailed, check, exercises, get_exercise
 from coursekit.grading import ch01_clustering as ch01
 from coursekit.grading.check import case_rng
 
-from conftest import REPO
+from conftest import REPO, load_functions, message_of
 
 NAME = "01_clustering"
 SEEDS = [0, 1, 7, 12345, 2**40 + 3]
@@ -21,15 +20,6 @@ ASSIGN, UPDATE, LOOP, FEATURES, E, M, SHIFT = (f"clustering.{f}" for f in (
     "assign_labels", "update_centers", "kmeans_loop", "pixel_features", "e_step", "m_step", "mean_shift_step"))
 
 
-def load_functions(path):
-    """The functions that a notebook's solution cells define, executed in a fresh namespace (as the clean room
-    does: only numpy is there)."""
-    nb = json.loads(path.read_text())
-    namespace = {"np": np}
-    for cell in nb["cells"]:
-        if cell["cell_type"] == "code" and cell.get("metadata", {}).get("nbgrader", {}).get("solution"):
-            exec("".join(cell["source"]), namespace)
-    return namespace
 
 
 @pytest.fixture(scope="module")
@@ -42,10 +32,6 @@ def stubs():
     return load_functions(REPO / "notebooks" / NAME / f"{NAME}.ipynb")
 
 
-def message_of(exercise_id, fn, **kw):
-    with pytest.raises(CheckFailed) as info:
-        check(exercise_id, fn, **kw)
-    return str(info.value)
 
 
 def test_the_chapter_registers_seven_exercises():

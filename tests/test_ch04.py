@@ -3,7 +3,6 @@ mistake on visible and hidden cases for any seed, catch delegation to the refere
 explorer redraws on every slider and prints the size that the reference computes."""
 
 import doctest
-import json
 
 import numpy as np
 import pytest
@@ -14,7 +13,7 @@ from coursekit.grading import ch04_transposed_convolution as ch04
 from coursekit.grading.check import case_rng
 from coursekit.upsampling import conv_transpose_output_size as reference_size
 
-from conftest import REPO
+from conftest import REPO, load_functions, message_of
 
 NAME = "04_transposed_convolution"
 SEEDS = [0, 1, 7, 12345, 2**40 + 3]
@@ -22,15 +21,6 @@ SIZE, SINGLE, MULTI = (f"transposed_convolution.{f}" for f in
                        ("conv_transpose_output_size", "conv_transpose2d_single", "conv_transpose2d"))
 
 
-def load_functions(path):
-    """The functions that a notebook's solution cells define, executed in a fresh namespace (as the clean room
-    does: only numpy is there)."""
-    nb = json.loads(path.read_text())
-    namespace = {"np": np}
-    for cell in nb["cells"]:
-        if cell["cell_type"] == "code" and cell.get("metadata", {}).get("nbgrader", {}).get("solution"):
-            exec("".join(cell["source"]), namespace)
-    return namespace
 
 
 @pytest.fixture(scope="module")
@@ -43,10 +33,6 @@ def stubs():
     return load_functions(REPO / "notebooks" / NAME / f"{NAME}.ipynb")
 
 
-def message_of(exercise_id, fn, **kw):
-    with pytest.raises(CheckFailed) as info:
-        check(exercise_id, fn, **kw)
-    return str(info.value)
 
 
 def test_the_chapter_registers_three_exercises():

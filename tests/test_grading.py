@@ -1,7 +1,6 @@
 """The exercise registry and ``check``: honest solutions pass, every kind of wrong or evasive one fails with a message
 in the student's terms, and hidden cases come from the grading seed."""
 
-import json
 import re
 
 import numpy as np
@@ -13,19 +12,11 @@ from coursekit.grading.check import case_rng, run_cases
 from coursekit.grading.compare import allclose, exact
 from coursekit.grading.registry import Exercise, register
 
-from conftest import REPO
+from conftest import REPO, load_functions, message_of
 
 SEEDS = [0, 1, 7, 12345, 2**40 + 3]
 
 
-def load_functions(path, stubs=False):
-    """The functions that a notebook's solution cells define, executed in a fresh namespace."""
-    nb = json.loads(path.read_text())
-    namespace = {"np": np}
-    for cell in nb["cells"]:
-        if cell["cell_type"] == "code" and cell.get("metadata", {}).get("nbgrader", {}).get("solution"):
-            exec("".join(cell["source"]), namespace)
-    return namespace
 
 
 @pytest.fixture(scope="module")
@@ -80,10 +71,6 @@ def test_loop_confusion_matrix_passes():
 # wrong code fails, with what differed
 
 
-def message_of(exercise_id, fn, **kw):
-    with pytest.raises(CheckFailed) as info:
-        check(exercise_id, fn, **kw)
-    return str(info.value)
 
 
 def test_zero_instead_of_nan_names_index_and_values():
