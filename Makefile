@@ -17,7 +17,7 @@ export MPLCONFIGDIR        := $(CURDIR)/.jupyter/matplotlib
 export MPLBACKEND          := Agg
 export PYDEVD_DISABLE_FILE_VALIDATION := 1
 
-.PHONY: help setup sandbox demo test lab release clean
+.PHONY: help setup sandbox chromium demo test lab release clean
 
 help:
 	@echo "make demo     set up .venv, release the notebooks, grade the sample submissions, print the scores"
@@ -26,7 +26,7 @@ help:
 	@echo "make release  regenerate notebooks/ (student versions) from solutions/"
 	@echo "make clean    remove .venv and everything generated"
 
-setup: $(STAMP) sandbox
+setup: $(STAMP) sandbox chromium
 
 # The grader's sandbox is bubblewrap: installed from Debian's packages when we are root and it is missing.
 sandbox:
@@ -37,6 +37,19 @@ sandbox:
 	      echo "note: could not install bubblewrap; grading will not be isolated"; \
 	  else \
 	    echo "note: bubblewrap (bwrap) is missing: install it (sudo apt-get install bubblewrap) to grade in a sandbox"; \
+	  fi; }
+
+# The browser tests (tests/browser) drive Debian's Chromium through Playwright (which cannot download a browser of its
+# own here): installed when we are root and it is missing; without it those tests are skipped.
+chromium:
+	@[ -n "$$COURSEKIT_CHROMIUM" ] || command -v chromium >/dev/null 2>&1 || \
+	  command -v chromium-browser >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    echo "==> installing chromium (the browser tests drive it)"; \
+	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) || \
+	      echo "note: could not install chromium; the browser tests will be skipped"; \
+	  else \
+	    echo "note: chromium is missing: install it (sudo apt-get install chromium) to run the browser tests"; \
 	  fi; }
 
 $(STAMP): requirements.txt pyproject.toml
