@@ -108,8 +108,10 @@ def _code_objects(obj) -> tuple[set, set]:
                         (module == o.__name__ or module.startswith(o.__name__ + ".")):
                     visit(member)
         elif inspect.isclass(o):
+            package = (o.__module__ or "").split(".")[0]
             for klass in o.__mro__:
-                if klass is object or klass.__module__ == "builtins":
+                # the class and its bases from the same package (not, say, torch.nn.Module under a coursekit network)
+                if klass is object or (klass.__module__ or "").split(".")[0] != package:
                     continue
                 for member in vars(klass).values():
                     if isinstance(member, (staticmethod, classmethod)):
@@ -158,7 +160,11 @@ def _short(value, limit: int = 200) -> str:
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
-def _describe_call(fn_name: str, reference, case) -> str:
+def _describe_call(fn_name: str, reference, case, adapter: str = "") -> str:
+    if adapter:
+        from .cleanroom import describe_adapted
+
+        return describe_adapted(adapter, fn_name, case.args, case.kwargs)
     try:
         bound = inspect.signature(reference).bind(*case.args, **case.kwargs)
         parts = [f"{name}={_short(value)}" for name, value in bound.arguments.items()]
@@ -180,7 +186,7 @@ def _student_frames(exc: BaseException) -> str:
     return "\n".join(lines)
 
 
-def _call(fn, case: Case, recorder: _CallRecorder | None):
+def _call(fn, case: Case, recorder: _CallRecorder | None, exercise: Exercise | None = None):
     """Call ``fn`` on deep copies of the case's arguments; return (result, exception, warnings, args copy).
 
     Warnings and text written to stderr are collected and reported on stdout: in a graded test cell, output on
@@ -196,7 +202,7 @@ def _call(fn, case: Case, recorder: _CallRecorder | None):
         if recorder is not None:
             sys.setprofile(recorder)
         try:
-            result = fn(*args, **kwargs)
+            result = exercise.call(fn, args, kwargs) if exercise is not None else fn(*args, **kwargs)
         except Exception as exc:  # noqa: BLE001 - the student's exception is reported, not raised
             error = exc
         finally:
@@ -243,11 +249,11 @@ def run_cases(exercise: Exercise, student_fn, hidden: bool = False, seed: int | 
     outcomes = []
     for index, case in enumerate(cases):
         problem = None
-        expected, ref_error, _, _ = _call(reference, case, None)
+        expected, ref_error, _, _ = _call(reference, case, None, exercise)
         recorder = _CallRecorder()
-        given, error, caught, used = _call(student_fn, case, recorder)
+        given, error, caught, used = _call(student_fn, case, recorder, exercise)
         hits = _forbidden_hits(exercise, recorder)
-        call = _describe_call(exercise.function, reference, case)
+        call = _describe_call(exercise.function, reference, case, exercise.adapter)
         if hits:
             problem = (f"your function calls {', '.join(f'`{h}`' for h in hits)}, which this exercise asks "
                        f"you to implement yourself")

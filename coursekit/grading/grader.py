@@ -170,7 +170,7 @@ def _prepare(assignment: str, seed: int) -> list[_Prepared]:
         expected = []
         for case in cases:
             try:
-                expected.append((reference(*case.args, **case.kwargs), None))
+                expected.append((ex.call(reference, case.args, case.kwargs), None))
             except Exception as exc:  # noqa: BLE001 - a case on which the reference raises expects the same
                 expected.append((None, exc))
         forbidden = [spec for spec in (_forbidden_spec(d) for d in ex.all_forbidden) if spec]
@@ -286,7 +286,8 @@ def _start_cleanroom(root: Path, assignment: str, notebook, prepared: list, work
     program = {"cells": _solution_cells(root / "autograder" / "source" / assignment / f"{assignment}.ipynb",
                                         notebook),
                "case_seconds": options.case_seconds,
-               "exercises": [{"id": p.exercise.id, "function": p.exercise.function, "forbidden": p.forbidden}
+               "exercises": [{"id": p.exercise.id, "function": p.exercise.function, "forbidden": p.forbidden,
+                              "adapter": p.exercise.adapter}
                              for p in prepared]}
     (workdir / "program.json").write_text(json.dumps(program))
     for n, p in enumerate(prepared):

@@ -62,6 +62,11 @@ class Exercise:
         Printed under a failure message.
     notebook : str
         The assignment (chapter notebook) the exercise belongs to, e.g. ``"06_metrics"``.
+    adapter : str
+        For a function that takes or returns torch objects: the name of an adapter of
+        :data:`coursekit.grading.cleanroom.ADAPTERS`, which builds those objects from the case's arrays, calls the
+        function and turns its result into numbers (the reference is called the same way). Empty: the function is
+        called on the case as it is.
     """
 
     id: str
@@ -73,11 +78,20 @@ class Exercise:
     notebook: str
     forbidden: tuple = ()
     hint: str = ""
+    adapter: str = ""
 
     @property
     def all_forbidden(self) -> tuple:
         """The reference followed by the declared forbidden callables, without repeats."""
         return tuple(dict.fromkeys((self.reference,) + tuple(self.forbidden)))
+
+    def call(self, fn: Callable, args: tuple, kwargs: dict):
+        """``fn`` called on one case's arguments: directly, or through the exercise's adapter."""
+        if not self.adapter:
+            return fn(*args, **kwargs)
+        from .cleanroom import adapt
+
+        return adapt(self.adapter, fn, args, kwargs)
 
     def reference_function(self) -> Callable:
         """The reference callable, imported on demand."""
@@ -115,6 +129,12 @@ def register(exercise: Exercise) -> Exercise:
         raise ValueError(f"exercise id {exercise.id!r} is registered twice")
     if exercise.points <= 0:
         raise ValueError(f"exercise {exercise.id!r}: points must be positive, got {exercise.points}")
+    if exercise.adapter:
+        from .cleanroom import ADAPTERS
+
+        if exercise.adapter not in ADAPTERS:
+            raise ValueError(f"exercise {exercise.id!r}: unknown adapter {exercise.adapter!r}, expected one of "
+                             f"{sorted(ADAPTERS)}")
     _REGISTRY[exercise.id] = exercise
     return exercise
 
