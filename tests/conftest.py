@@ -33,6 +33,33 @@ def copy_course(target: Path) -> Path:
     return target
 
 
+_EXECUTED: dict = {}
+
+
+def executed_solution(name: str):
+    """The solution notebook of chapter ``name`` executed top to bottom in a fresh kernel, once per test session
+    (the deep chapters train networks: several tests read the same run's outputs)."""
+    if name not in _EXECUTED:
+        import nbformat
+        from nbclient import NotebookClient
+
+        nb = nbformat.read(REPO / "solutions" / name / f"{name}.ipynb", as_version=4)
+        workdir = Path(tempfile.mkdtemp(prefix=f"run-{name}-", dir=_STATE))
+        NotebookClient(nb, timeout=600, kernel_name="python3", resources={"metadata": {"path": str(workdir)}}).execute()
+        _EXECUTED[name] = nb
+    return _EXECUTED[name]
+
+
+def notebook_text(nb) -> str:
+    """Everything a notebook's code cells printed (streams and plain-text results)."""
+    parts = []
+    for cell in nb.cells:
+        if cell.cell_type == "code":
+            for out in cell.get("outputs", []):
+                parts.append(out.get("text", "") or out.get("data", {}).get("text/plain", ""))
+    return "".join(parts)
+
+
 @pytest.fixture(scope="session")
 def released_course(tmp_path_factory):
     """A scratch course whose notebooks were released afresh from solutions/ (shared by the slow tests)."""
@@ -47,15 +74,19 @@ def pytest_sessionfinish(session, exitstatus):
     shutil.rmtree(_STATE, ignore_errors=True)
 
 
-def load_functions(path):
+def load_functions(path, setup: bool = False):
     """The functions that a notebook's solution cells define, executed in a fresh namespace (as the clean room
-    does: only numpy is there)."""
+    does: only numpy is there, or with ``setup`` what the notebook's first code cell imports, magics left out)."""
     import json
 
     import numpy as np
 
     nb = json.loads(Path(path).read_text())
     namespace = {"np": np}
+    if setup:
+        first = next(c for c in nb["cells"] if c["cell_type"] == "code")
+        exec("\n".join(line for line in "".join(first["source"]).splitlines() if not line.lstrip().startswith("%")),
+             namespace)
     for cell in nb["cells"]:
         if cell["cell_type"] == "code" and cell.get("metadata", {}).get("nbgrader", {}).get("solution"):
             exec("".join(cell["source"]), namespace)

@@ -16,7 +16,7 @@ from coursekit.course import assignments, make_samples, notebook_points
 from coursekit.grading.grader import grade_class
 from coursekit.grading import exercises
 
-from conftest import REPO
+from conftest import REPO, executed_solution, notebook_text
 
 ASSIGNMENTS = assignments(REPO)
 pytestmark = pytest.mark.slow
@@ -27,15 +27,12 @@ def test_there_is_at_least_the_metrics_chapter():
 
 
 @pytest.mark.parametrize("name", ASSIGNMENTS)
-def test_solution_notebook_runs_top_to_bottom(name, tmp_path):
-    from nbclient import NotebookClient
-
-    nb = nbformat.read(REPO / "solutions" / name / f"{name}.ipynb", as_version=4)
-    NotebookClient(nb, timeout=600, kernel_name="python3", resources={"metadata": {"path": str(tmp_path)}}).execute()
+def test_solution_notebook_runs_top_to_bottom(name):
+    nb = executed_solution(name)
     errors = [o for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", []) if o.output_type == "error"]
     assert not errors
     # every check ran and agreed, visible and hidden
-    text = "".join(o.get("text", "") for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", []))
+    text = notebook_text(nb)
     for ex in exercises(name):
         assert f"\u2714 {ex.id}: " in text and "visible cases agree" in text
 
