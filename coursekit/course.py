@@ -87,6 +87,13 @@ def _api(root: Path):
 def _check(result: dict, what: str) -> None:
     if not result.get("success"):
         detail = (result.get("error") or "") + "\n" + (result.get("log") or "")
+        if "because there are submissions associated with it" in detail:
+            name = what.split()[-1]
+            raise RuntimeError(
+                f"nbgrader could not {what}: the gradebook holds graded submissions of {name}, and nbgrader refuses "
+                f"to add or remove cells of a notebook that has them. Either keep the cells as they are (editing "
+                f"their text is fine), or remove the old grades first: `nbgrader db assignment remove {name} "
+                f"--force` in autograder/ (the scores of {name} in the gradebook are lost; grades.csv files stay).")
         raise RuntimeError(f"nbgrader could not {what}:\n{detail.strip()}")
 
 

@@ -12,7 +12,8 @@ import io
 import numpy as np
 
 __all__ = ["ThresholdExplorer", "threshold_explorer", "StampExplorer", "stamp_explorer", "KMeansExplorer",
-           "kmeans_explorer", "MeanShiftExplorer", "mean_shift_explorer"]
+           "kmeans_explorer", "MeanShiftExplorer", "mean_shift_explorer", "dilated_footprint", "ReceptiveFieldExplorer",
+           "receptive_field_explorer"]
 
 
 def _png(canvas) -> bytes:
@@ -902,3 +903,193 @@ def mean_shift_explorer(image, bandwidth: float = 7.0, bandwidths=(4.0, 5.0, 6.0
                         size: int = 100):
     """Build a :class:`MeanShiftExplorer` (display it as the last expression of a cell)."""
     return MeanShiftExplorer(image, bandwidth=bandwidth, bandwidths=bandwidths, size=size)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# chapter 5: dilated convolutions and the receptive field
+
+
+def dilated_footprint(dilations, kernel_size: int = 3) -> np.ndarray:
+    """How many paths lead from each input pixel to the centre output of a stack of dilated convolutions.
+
+    For ``L`` convolutions (stride 1, kernel ``k x k`` of ones, dilations ``d_1 .. d_L``) the number of paths from
+    input offset ``(u, v)`` to the centre output is ``c(u) c(v)``, where ``c`` is the 1-D convolution of the layers'
+    dilated kernels (``k`` ones ``d_l`` apart): the gradient of the centre output with respect to the input. The map
+    spans the receptive field ``r = 1 + sum_l d_l (k - 1)`` along each axis (Chen et al. 2018, Yu & Koltun 2016); its
+    zeros are the pixels the stack never sees (the "gridding" of dilations that share a factor).
+
+    Parameters
+    ----------
+    dilations : sequence of int
+        One dilation ``>= 1`` per layer (at least one layer).
+    kernel_size : int
+        The kernel's side ``k >= 1``.
+
+    Returns
+    -------
+    numpy.ndarray
+        ``(r, r)`` float array of path counts, the centre output's input pixel at ``(r // 2, r // 2)``.
+
+    Examples
+    --------
+    >>> dilated_footprint([1, 1]).astype(int)[2]
+    array([3, 6, 9, 6, 3])
+    >>> int((dilated_footprint([2, 2]) == 0).sum())   # dilation 2 twice: only even offsets are reached
+    56
+    """
+    if isinstance(kernel_size, bool) or not isinstance(kernel_size, (int, np.integer)) or kernel_size < 1:
+        raise ValueError(f"kernel_size must be an integer >= 1, given {kernel_size!r}")
+    if isinstance(dilations, (str, bytes)) or not hasattr(dilations, "__len__") or len(dilations) == 0:
+        raise ValueError(f"dilations must be a non-empty sequence of integers >= 1, given {dilations!r}")
+    counts = np.ones(1)
+    for i, d in enumerate(dilations):
+        if isinstance(d, bool) or not isinstance(d, (int, np.integer)) or d < 1:
+            raise ValueError(f"dilations[{i}] must be an integer >= 1, given {d!r}")
+        kernel = np.zeros(int(d) * (kernel_size - 1) + 1)
+        kernel[:: int(d)] = 1.0
+        counts = np.convolve(counts, kernel)
+    return np.outer(counts, counts)
+
+
+class ReceptiveFieldExplorer:
+    """One slider per layer for the dilations of a stack of ``3 x 3`` convolutions: which input pixels reach the
+    centre output (:func:`dilated_footprint`), the receptive field, and the holes.
+
+    Left: the number of paths from each input pixel to the centre output, relative to the largest, on a fixed canvas
+    large enough for every setting (the receptive field framed); right: the pixels of the receptive field that no path
+    reaches. Each slider step computes the footprint (a few 1-D convolutions) and redraws by blitting.
+
+    Parameters
+    ----------
+    dilations : sequence of int
+        Initial dilation of each layer (1 to 6 layers), each in ``1 .. max_dilation``.
+    max_dilation : int
+        Largest dilation of the sliders (1 .. 16).
+    kernel_size : int
+        Side of every kernel (odd, 1 .. 7).
+
+    Examples
+    --------
+    >>> explorer = ReceptiveFieldExplorer((1, 2, 4))
+    >>> explorer.update(layer=3, dilation=2)
+    {'dilations': (1, 2, 2), 'receptive_field': 11, 'holes': 0}
+    """
+
+    def __init__(self, dilations=(1, 2, 4), max_dilation: int = 8, kernel_size: int = 3):
+        if isinstance(max_dilation, bool) or not isinstance(max_dilation, (int, np.integer)) or \
+                not 1 <= max_dilation <= 16:
+            raise ValueError(f"max_dilation must be an integer in 1 .. 16, given {max_dilation!r}")
+        if isinstance(kernel_size, bool) or not isinstance(kernel_size, (int, np.integer)) or \
+                not 1 <= kernel_size <= 7 or kernel_size % 2 == 0:
+            raise ValueError(f"kernel_size must be an odd integer in 1 .. 7, given {kernel_size!r}")
+        if isinstance(dilations, (str, bytes)) or not hasattr(dilations, "__len__") or not 1 <= len(dilations) <= 6:
+            raise ValueError(f"dilations must be a sequence of 1 to 6 integers, given {dilations!r}")
+        self.max_dilation, self.kernel_size = int(max_dilation), int(kernel_size)
+        self.dilations = self._validated(tuple(dilations))
+        self.size = 1 + len(self.dilations) * self.max_dilation * (self.kernel_size - 1)   # the canvas: r at most
+        self._build()
+
+    def _validated(self, dilations: tuple) -> tuple:
+        for i, d in enumerate(dilations):
+            if isinstance(d, bool) or not isinstance(d, (int, np.integer)) or not 1 <= d <= self.max_dilation:
+                raise ValueError(f"the dilation of layer {i + 1} must be an integer in 1 .. {self.max_dilation}, "
+                                 f"given {d!r}")
+        return tuple(int(d) for d in dilations)
+
+    def footprint(self) -> tuple[np.ndarray, np.ndarray, int]:
+        """``(relative paths on the canvas, holes on the canvas, receptive field r)`` of the current dilations."""
+        counts = dilated_footprint(self.dilations, self.kernel_size)
+        r = counts.shape[0]
+        start = (self.size - r) // 2
+        canvas = np.zeros((self.size, self.size))
+        canvas[start: start + r, start: start + r] = counts / counts.max()
+        holes = np.zeros((self.size, self.size))
+        holes[start: start + r, start: start + r] = counts == 0
+        return canvas, holes, r
+
+    def _build(self) -> None:
+        import ipywidgets as widgets
+        from matplotlib.patches import Rectangle
+
+        fig, axes, self._canvas = _blit_figure(2, width=4.2, height=4.0)
+        canvas, holes, r = self.footprint()
+        self._paths = axes[0].imshow(canvas, cmap="magma", vmin=0, vmax=1)
+        fig.colorbar(self._paths, ax=axes[0], shrink=0.8, label="paths to the centre (share of the most)")
+        axes[0].set_title("input pixels that reach the centre output")
+        self._holes = axes[1].imshow(holes, cmap="gray_r", vmin=0, vmax=1)
+        axes[1].set_title("holes: never reached inside the field")
+        self._frames = []
+        for ax in axes:
+            ax.set_xlabel("input column (offset from the centre)")
+            ax.set_ylabel("input row")
+            ticks = [0, self.size // 2, self.size - 1]
+            ax.set_xticks(ticks, [str(t - self.size // 2) for t in ticks])
+            ax.set_yticks(ticks, [str(t - self.size // 2) for t in ticks])
+            frame = Rectangle((0, 0), 1, 1, fill=False, edgecolor="deepskyblue", linewidth=1.5)
+            ax.add_patch(frame)
+            self._frames.append(frame)
+        self._place_frames(r)
+        self.figure = fig
+        self._animated = [self._paths, self._holes, *self._frames]
+        for artist in self._animated:
+            artist.set_animated(True)
+        self._canvas.draw()
+        fig.set_layout_engine("none")
+        self._background = self._canvas.copy_from_bbox(fig.bbox)
+        self.sliders = [widgets.IntSlider(value=d, min=1, max=self.max_dilation, description=f"dilation {i + 1}",
+                                          continuous_update=True) for i, d in enumerate(self.dilations)]
+        for i, slider in enumerate(self.sliders):
+            slider.observe(lambda change, i=i: self.update(layer=i + 1, dilation=change["new"]), names="value")
+        self.picture = widgets.Image(format="png", value=self._frame())
+        self.readout = widgets.HTML(self._readout())
+        self.widget = widgets.VBox([widgets.HBox(self.sliders[:3]), *([widgets.HBox(self.sliders[3:])]
+                                                                     if len(self.sliders) > 3 else []),
+                                    self.readout, self.picture])
+
+    def _place_frames(self, r: int) -> None:
+        start = (self.size - r) // 2 - 0.5
+        for frame in self._frames:
+            frame.set_xy((start, start))
+            frame.set_width(r)
+            frame.set_height(r)
+
+    def _readout(self) -> str:
+        _, holes, r = self.footprint()
+        n_holes = int(holes.sum())
+        seen = f"{r * r - n_holes} of {r * r} pixels reached" + (" (no holes)" if not n_holes else
+                                                                 f", {n_holes} holes (gridding)")
+        return (f"<b>dilations {self.dilations}</b> &nbsp; receptive field r = 1 + {self.kernel_size - 1} x "
+                f"{sum(self.dilations)} = <b>{r}</b> px &nbsp; {seen}")
+
+    def _frame(self) -> bytes:
+        self._canvas.restore_region(self._background)
+        for artist in self._animated:
+            artist.axes.draw_artist(artist)
+        return _png(self._canvas)
+
+    def update(self, layer: int, dilation: int) -> dict:
+        """Set the dilation of ``layer`` (1-based) and redraw; returns the dilations, ``r`` and the number of holes."""
+        if isinstance(layer, bool) or not isinstance(layer, (int, np.integer)) or \
+                not 1 <= layer <= len(self.dilations):
+            raise ValueError(f"layer must be an integer in 1 .. {len(self.dilations)}, given {layer!r}")
+        dilations = list(self.dilations)
+        dilations[layer - 1] = dilation
+        self.dilations = self._validated(tuple(dilations))
+        canvas, holes, r = self.footprint()
+        self._paths.set_data(canvas)
+        self._holes.set_data(holes)
+        self._place_frames(r)
+        slider = self.sliders[layer - 1]
+        if slider.value != self.dilations[layer - 1]:
+            slider.value = self.dilations[layer - 1]
+        self.picture.value = self._frame()
+        self.readout.value = self._readout()
+        return {"dilations": self.dilations, "receptive_field": r, "holes": int(holes.sum())}
+
+    def _repr_mimebundle_(self, **kwargs):
+        return self.widget._repr_mimebundle_(**kwargs)
+
+
+def receptive_field_explorer(dilations=(1, 2, 4), max_dilation: int = 8, kernel_size: int = 3):
+    """Build a :class:`ReceptiveFieldExplorer` (display it as the last expression of a cell)."""
+    return ReceptiveFieldExplorer(dilations, max_dilation=max_dilation, kernel_size=kernel_size)

@@ -595,3 +595,72 @@ def test_solution_notebook_trains_a_unet_to_miou_090():
     assert float(found.group(1)) >= 0.90
     fcn = dict(re.findall(r"FCN-(32s|8s): test mIoU (\d\.\d+)", text))
     assert float(fcn["8s"]) > float(fcn["32s"]) + 0.2, fcn
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# the receptive-field explorer
+
+
+@pytest.mark.parametrize("dilations", [(1,), (1, 1, 1), (1, 2, 4), (2, 2, 2), (3, 1, 5), (1, 2, 4, 8)])
+def test_footprint_is_the_gradient_of_the_centre_output(dilations):
+    from coursekit.widgets import dilated_footprint
+    from coursekit.models import receptive_field
+
+    counts = dilated_footprint(dilations)
+    r = receptive_field([(3, 1, d) for d in dilations])
+    assert counts.shape == (r, r)
+    size = r + 10
+    x = torch.zeros(1, 1, size, size, dtype=torch.float64, requires_grad=True)
+    y = x
+    for d in dilations:
+        y = F.conv2d(y, torch.ones(1, 1, 3, 3, dtype=torch.float64), padding=d, dilation=d)
+    y[0, 0, size // 2, size // 2].backward()
+    grad = x.grad[0, 0].numpy()
+    start = size // 2 - r // 2
+    np.testing.assert_array_equal(grad[start: start + r, start: start + r], counts)
+    assert grad.sum() == counts.sum()     # nothing outside the receptive field
+
+
+def test_explorer_sliders_redraw_and_report_the_field():
+    from coursekit.widgets import ReceptiveFieldExplorer
+
+    explorer = ReceptiveFieldExplorer((1, 2, 4), max_dilation=8)
+    before = (explorer.picture.value, explorer.readout.value)
+    assert "r = 1 + 2 x 7 = <b>15</b>" in before[1] and "no holes" in before[1]
+    explorer.sliders[2].value = 2                      # as a student's slider move
+    assert explorer.dilations == (1, 2, 2)
+    assert explorer.picture.value != before[0] and "<b>11</b>" in explorer.readout.value
+    result = explorer.update(layer=1, dilation=2)
+    assert result == {"dilations": (2, 2, 2), "receptive_field": 13, "holes": 169 - 49}
+    assert "120 holes (gridding)" in explorer.readout.value and explorer.sliders[0].value == 2
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    ({"dilations": ()}, "1 to 6 integers"), ({"dilations": (1, 0)}, "layer 2"), ({"dilations": (1, 9)}, "1 .. 8"),
+    ({"dilations": (1, 2.5)}, "layer 2"), ({"max_dilation": 0}, "max_dilation"), ({"kernel_size": 4}, "odd"),
+])
+def test_explorer_refuses_bad_input(kwargs, message):
+    from coursekit.widgets import ReceptiveFieldExplorer
+
+    with pytest.raises(ValueError, match=message):
+        ReceptiveFieldExplorer(**kwargs)
+
+
+def test_bad_update_changes_nothing():
+    from coursekit.widgets import ReceptiveFieldExplorer
+
+    explorer = ReceptiveFieldExplorer((1, 2))
+    picture = explorer.picture.value
+    with pytest.raises(ValueError, match="layer must be"):
+        explorer.update(layer=3, dilation=2)
+    with pytest.raises(ValueError, match="layer 1"):
+        explorer.update(layer=1, dilation=99)
+    assert explorer.dilations == (1, 2) and explorer.picture.value == picture
+
+
+def test_widget_doctests():
+    import doctest
+
+    from coursekit import widgets
+
+    assert doctest.testmod(widgets).failed == 0
