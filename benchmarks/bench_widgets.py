@@ -1,5 +1,5 @@
-"""How fast a slider step redraws: the threshold explorer's update against a full matplotlib redraw of the same
-figure (savefig), measured in the same run. Goal: an update well under 100 ms at the default size.
+"""How fast a slider step redraws: the threshold explorer's and the receptive-field explorer's updates against a full
+matplotlib redraw of the same figure (savefig), measured in the same run. Goal: an update well under 100 ms at the default size.
 
     .venv/bin/python benchmarks/bench_widgets.py
 """
@@ -21,21 +21,30 @@ def median_ms(fn, repeats=30):
     return 1000 * float(np.median(times))
 
 
+def compare(name, explorer, step, steps=30):
+    """One slider step of ``explorer`` (``step(i)``) against the same step plus a full redraw (savefig)."""
+    ours = median_ms(step, steps)
+
+    def full_redraw(i):
+        step(i)
+        explorer.figure.savefig(io.BytesIO(), format="png")
+
+    peer = median_ms(full_redraw, steps) - ours
+    print(f"{name}, one slider step: {ours:6.1f} ms (median of {steps})")
+    print(f"{'':{len(name)}}  full figure redraw: {peer:6.1f} ms")
+    print(f"{'':{len(name)}}  ratio update / full redraw: {ours / peer:6.2f}  (goal: update < 100 ms)")
+
+
 def main():
     images, masks = data.synthetic_shapes(1, seed=3)
     target = (masks[0] > 0).astype(np.int64)
     explorer = widgets.threshold_explorer(data.soft_prediction(target, seed=0), target, image=images[0])
     thresholds = np.linspace(0.05, 0.95, 30)
-    ours = median_ms(lambda i: explorer.update(thresholds[i]))
+    compare("threshold explorer (chapter 6)", explorer, lambda i: explorer.update(thresholds[i]))
 
-    def full_redraw(i):
-        explorer.update(thresholds[i])
-        explorer.figure.savefig(io.BytesIO(), format="png")
-
-    peer = median_ms(full_redraw) - ours
-    print(f"threshold explorer, one slider step: {ours:6.1f} ms (median of 30)")
-    print(f"full figure redraw (savefig):        {peer:6.1f} ms")
-    print(f"ratio update / full redraw:          {ours / peer:6.2f}  (goal: update < 100 ms)")
+    field = widgets.receptive_field_explorer((1, 2, 4), max_dilation=8)
+    compare("receptive-field explorer (chapter 5)", field,
+            lambda i: field.update(layer=1 + i % 3, dilation=1 + (i * 5) % 8))
 
 
 if __name__ == "__main__":
