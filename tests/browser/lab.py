@@ -28,6 +28,9 @@ VALUE_IN_TEXT = {
     "padding p": (_FORMULA, "p"),
     "kernel k": (_FORMULA, "k"),
     "output_padding a": (_FORMULA, "a"),
+    "dilation 1": (r"dilations \((\d+)", 1),
+    "dilation 2": (r"dilations \(\d+, (\d+)", 1),
+    "dilation 3": (r"dilations \(\d+, \d+, (\d+)", 1),
 }
 
 # The keys of one slider's walk: it ends one step from where it began, so "after" differs from "before".
