@@ -197,8 +197,11 @@ def lab(chromium):
 
 @pytest.fixture(scope="session")
 def artifacts():
-    """build/browser/: screenshots of every chapter's widgets and latency.json (kept by CI)."""
+    """build/browser/: screenshots of every chapter's widgets and latency.json (kept by CI); the screenshots of
+    failed tests of an earlier session are removed."""
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    for old in ARTIFACTS.glob("failed-*.png"):
+        old.unlink()
     return ARTIFACTS
 
 
@@ -220,7 +223,7 @@ def pytest_runtest_makereport(item, call):
 
 
 @pytest.fixture
-def page(request, chromium, lab):
+def page(request, chromium, lab, artifacts):
     """A fresh browser context and page (no stored state), with its console errors collected in
     ``page.console_errors``; a failed test leaves a screenshot of the whole page in build/browser/, and the
     notebooks' kernels are stopped afterwards."""
@@ -236,8 +239,7 @@ def page(request, chromium, lab):
         if getattr(request.node, "browser_test_failed", False):
             name = re.sub(r"[^A-Za-z0-9_.-]+", "-", request.node.name).strip("-")
             try:
-                ARTIFACTS.mkdir(parents=True, exist_ok=True)
-                page.screenshot(path=ARTIFACTS / f"failed-{name}.png", full_page=True, timeout=15_000)
+                page.screenshot(path=artifacts / f"failed-{name}.png", full_page=True, timeout=15_000)
             except Exception as exc:  # the page may be gone; the test's own error is what matters
                 print(f"no screenshot of the failed page: {exc}")
         context.close()
