@@ -116,6 +116,8 @@ def _quiet_lab_settings() -> None:
 
 def cmd_lab(args) -> int:
     _quiet_lab_settings()
+    # nbgrader's exchange folder (autograder/exchange, as configured): without it the formgrader shows a warning
+    (Path(args.root) / "autograder" / "exchange").mkdir(parents=True, exist_ok=True)
     cmd = [sys.executable, "-m", "jupyterlab", f"--ServerApp.root_dir={args.root}",
            "--LabApp.news_url=", "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate", *args.extra]
     os.chdir(args.root)
