@@ -24,33 +24,6 @@ def solution():
     return load_functions(REPO / "solutions" / "06_metrics" / "06_metrics.ipynb")
 
 
-@pytest.fixture(scope="module")
-def stubs():
-    return load_functions(REPO / "notebooks" / "06_metrics" / "06_metrics.ipynb")
-
-
-def metrics_exercises():
-    return exercises("06_metrics")
-
-
-# ---------------------------------------------------------------------------------------------------------------
-# honest code passes, stubs fail
-
-
-@pytest.mark.parametrize("exercise", metrics_exercises(), ids=lambda e: e.id)
-def test_solution_passes_visible_and_hidden(exercise, solution, capsys):
-    check(exercise.id, solution[exercise.function])
-    for seed in SEEDS:
-        check(exercise.id, solution[exercise.function], hidden=True, seed=seed)
-    assert "agree with the reference" in capsys.readouterr().out
-
-
-@pytest.mark.parametrize("exercise", metrics_exercises(), ids=lambda e: e.id)
-def test_released_stub_fails_with_not_implemented(exercise, stubs):
-    with pytest.raises(CheckFailed, match="not implemented yet"):
-        check(exercise.id, stubs[exercise.function])
-
-
 def test_loop_confusion_matrix_passes():
     # an independent, slow, obviously-correct implementation
     def confusion_matrix(pred, target, num_classes, ignore_index=255):
