@@ -7,6 +7,7 @@ or from small examples worked by hand in comments; never from the code under tes
 from __future__ import annotations
 
 import doctest
+import importlib
 import math
 import subprocess
 import sys
@@ -23,6 +24,7 @@ from sklearn.mixture import GaussianMixture
 from threadpoolctl import threadpool_limits
 
 from coursekit import clustering as CL
+from coursekit.clustering import _fast, k_means, meanshift, mixture
 
 
 @pytest.fixture(autouse=True, scope="module")
@@ -589,68 +591,225 @@ def test_segment_image_of_a_kmeans_result():
 
 
 # ---------------------------------------------------------------------------------------------------------------
+# the fast kernels equal the plain versions of the same steps
+
+
+@pytest.mark.parametrize("n, k", [(500, 1), (3000, 3), (40_000, 8), (5000, 16), (5000, 17), (2000, 300)])
+def test_fast_assignment_equals_the_plain_one(n, k):
+    # k <= 16: one pass per centre; k > 16: one row of distances per point; n * k >= 100,000: tiles on threads
+    rng = np.random.default_rng(n + k)
+    X = rng.normal(size=(n, 3)) * 20 + 100
+    C = X[rng.choice(n, size=k, replace=False)] + rng.normal(size=(k, 3))
+    np.testing.assert_array_equal(_fast.nearest_centre(X, C), k_means._nearest_plain(X, C))
+
+
+def test_fast_assignment_equals_the_plain_one_on_ties():
+    g = np.arange(-20, 21, dtype=float)
+    X = np.stack(np.meshgrid(g, g), axis=-1).reshape(-1, 2) * 0.1 + 7.3  # many exact ties, rounding decides
+    C = np.concatenate([np.array([[1.0, 0.0], [-1.0, 0.0], [0.0, 1.0], [0.0, -1.0]]) * 0.5 + 7.3,
+                        np.array([[7.3, 7.3], [7.3, 7.3]])])  # two identical centres: the first wins
+    for centres in (C, np.concatenate([C, 50.0 + np.arange(40.0).reshape(20, 2)])):
+        np.testing.assert_array_equal(_fast.nearest_centre(X, centres), k_means._nearest_plain(X, centres))
+
+
+def _lloyd_cases():
+    rng = np.random.default_rng(21)
+    blobs = _blobs(n=40_000, centers=6, d=3, seed=5, std=1.5)  # several chunks of points on the thread pool
+    far = np.array([[0.0, 0.0], [0.0, 1.0], [4.0, 0.0], [4.0, 1.0], [0.2, 0.4]])
+    return {
+        "blobs, tol 0": (blobs, blobs[rng.choice(len(blobs), 6, replace=False)], 300, 0.0),
+        "blobs, max_iter 4": (blobs, blobs[rng.choice(len(blobs), 9, replace=False)], 4, 0.0),
+        "uniform, tol": (_uniform(3000, 4), _uniform(3000, 4)[:20], 300, 1e-4 * _uniform(3000, 4).var(0).mean()),
+        "astronaut, 30 centres": (_astronaut_pixels(step=4), _astronaut_pixels(step=4)[::500][:30], 100, 0.0),
+        "empty cluster": (far, np.array([[0.0, 0.5], [4.0, 0.5], [100.0, 100.0]]), 100, 0.0),
+        "k = 1": (_uniform(100, 2), _uniform(100, 2)[:1], 10, 0.0),
+    }
+
+
+@pytest.mark.parametrize("case", sorted(_lloyd_cases()))
+def test_fast_lloyd_equals_the_plain_loop(case):
+    X, C0, max_iter, tol_abs = _lloyd_cases()[case]
+    fast = _fast.lloyd(X, C0.copy(), max_iter, tol_abs, True)
+    plain = k_means._lloyd_plain(X, C0.copy(), max_iter, tol_abs, True)
+    np.testing.assert_array_equal(fast[0], plain[0])  # labels
+    np.testing.assert_allclose(fast[1], plain[1], rtol=0, atol=1e-12 * (1 + np.abs(X).max()))  # centres
+    assert fast[2] == plain[2]  # iterations
+    assert fast[4] == pytest.approx(plain[4], rel=1e-10, abs=1e-12)  # SSD
+    assert len(fast[3]) == len(plain[3]) == fast[2]
+    for (c_fast, l_fast, ssd_fast), (c_plain, l_plain, ssd_plain) in zip(fast[3], plain[3]):
+        np.testing.assert_allclose(c_fast, c_plain, rtol=0, atol=1e-12 * (1 + np.abs(X).max()))
+        np.testing.assert_array_equal(l_fast, l_plain)
+        assert ssd_fast == pytest.approx(ssd_plain, rel=1e-9, abs=1e-12)
+
+
+def test_fast_mixture_sums_equal_the_plain_ones():
+    rng = np.random.default_rng(22)
+    X = rng.normal(size=(20_000, 3)) * 2 + 1  # several tiles of points
+    k = 5
+    means = X[rng.choice(len(X), k, replace=False)]
+    A = rng.normal(size=(k, 3, 3))
+    prec_chol = mixture._precision_cholesky(A @ A.transpose(0, 2, 1) + 0.5 * np.eye(3))
+    np.testing.assert_allclose(_fast.log_gaussian(X, means, prec_chol), mixture._log_gaussian_plain(X, means,
+                                                                                                   prec_chol),
+                               rtol=1e-12, atol=1e-12)
+    resp = rng.dirichlet(np.ones(k), size=len(X)).T.copy()
+    nk = resp.sum(axis=1)
+    for fast, plain in zip(_fast.moments(X, resp, nk), mixture._moments_plain(X, resp, nk)):
+        np.testing.assert_allclose(fast, plain, rtol=1e-11, atol=1e-13)
+
+
+@pytest.mark.parametrize("kernel", ["flat", "gaussian"])
+def test_fast_windows_equal_the_plain_step(kernel):
+    # a grid at a random offset (many points exactly at distance h) and enough positions for the thread pool
+    rng = np.random.default_rng(23)
+    g = np.arange(0, 60, dtype=float)
+    X = 317.3 + 0.3 * np.stack(np.meshgrid(g, g), axis=-1).reshape(-1, 2)
+    Y = np.concatenate([X[::3], rng.uniform(317.3, 335.0, size=(200, 2))])  # inside: no weight underflows
+    for h in (0.3, 0.3 * math.sqrt(5.0), 2.0):
+        new, total = _fast.Windows(X, h, kernel).step(Y)
+        for a in range(0, len(Y), 250):  # the plain (M, N) distances, a slice of positions at a time
+            plain_new, plain_total = meanshift._step_plain(X, Y[a:a + 250], h, kernel)
+            if kernel == "flat":
+                np.testing.assert_array_equal(total[a:a + 250], plain_total)  # the same windows, exactly
+            else:
+                np.testing.assert_allclose(total[a:a + 250], plain_total, rtol=1e-10)
+            np.testing.assert_allclose(new[a:a + 250], plain_new, rtol=0, atol=1e-9)
+
+
+@pytest.mark.parametrize("kernel", ["flat", "gaussian"])
+def test_shared_steps_give_the_trajectories_of_unshared_ones(kernel):
+    X = np.concatenate([_blobs(n=400, centers=3, d=2, seed=8, std=0.8), _blobs(n=400, centers=3, d=2, seed=8,
+                                                                               std=0.8)])  # every point twice
+    windows = _fast.Windows(X, 1.2, kernel)
+    shared = meanshift._trajectories(_fast.shared(windows.step), X, 300, 1e-3 * 1.2)
+    alone = meanshift._trajectories(windows.step, X, 300, 1e-3 * 1.2)
+    np.testing.assert_allclose(shared[0], alone[0], rtol=0, atol=1e-12)
+    np.testing.assert_allclose(shared[1], alone[1], rtol=1e-12)
+    np.testing.assert_array_equal(shared[2], alone[2])
+
+
+def test_fast_grid_cells_equal_numpy_unique():
+    rng = np.random.default_rng(24)
+    cells = np.round(rng.normal(size=(5000, 3)) * 4)
+    huge = cells * np.array([1.0, 1e7, 1e7])  # too many cells for one 62-bit key: rows are compared instead
+    for c in (cells, huge, cells[:1]):
+        for fast, plain in zip(_fast.count_cells(c), meanshift._count_cells_plain(c)):
+            np.testing.assert_array_equal(fast, plain)
+
+
+def test_unique_rows():
+    A = np.random.default_rng(25).integers(0, 3, size=(300, 2)).astype(float)
+    distinct, last, inverse = _fast.unique_rows(A)
+    np.testing.assert_array_equal(distinct, np.unique(A, axis=0))
+    np.testing.assert_array_equal(distinct[inverse], A)
+    for j, row in enumerate(distinct):
+        assert last[j] == np.flatnonzero((A == row).all(axis=1)).max()
+
+
+# ---------------------------------------------------------------------------------------------------------------
 # bad input
 
 
 X_OK = np.array([[0.0, 0.0], [1.0, 0.0], [0.0, 1.0], [5.0, 5.0]])
 
+# the course's one rule: TypeError when the kind is wrong (not numbers, not an int, not a str, not a bool),
+# ValueError when the kind is right but the value is not (shape, range, NaN, an unknown name)
 BAD_CALLS = {
-    "nan in X": (lambda: CL.kmeans(np.array([[0.0, np.nan], [1.0, 1.0]]), 1), r"finite numbers, given nan at "
-                                                                             r"index \(0, 1\)"),
-    "inf in X": (lambda: CL.mean_shift(np.array([[0.0], [np.inf]]), 1.0), r"finite numbers, given inf"),
-    "X 1-D": (lambda: CL.kmeans(np.arange(5.0), 2), r"2-D array of points of shape \(N, D\), given shape \(5,\)"),
-    "X image": (lambda: CL.kmeans(np.zeros((4, 4, 3)), 2), r"reshape\(-1, C\)"),
-    "X empty": (lambda: CL.assign_labels(np.zeros((0, 2)), X_OK), "at least one point"),
-    "X strings": (lambda: CL.kmeans(np.array([["a", "b"]]), 1), "real numbers"),
-    "k zero": (lambda: CL.kmeans(X_OK, 0), "k must be at least 1, given 0"),
-    "k too large": (lambda: CL.kmeans(X_OK, 5), r"k must be at most the number of points N=4, given k=5"),
-    "k float": (lambda: CL.kmeans(X_OK, 2.0), "k must be an integer"),
-    "init shape": (lambda: CL.kmeans(X_OK, 2, init=np.zeros((3, 2))), r"init must have shape \(2, 2\)"),
-    "init dims": (lambda: CL.kmeans(X_OK, 2, init=np.zeros((2, 3))), r"init must have shape \(2, 2\)"),
-    "init name": (lambda: CL.kmeans(X_OK, 2, init="kmeans++"), r"init must be one of \['k-means\+\+', 'random'\]"),
-    "max_iter": (lambda: CL.kmeans(X_OK, 2, max_iter=0), "max_iter must be at least 1"),
-    "tol": (lambda: CL.kmeans(X_OK, 2, tol=-1.0), "tol must be >= 0"),
-    "seed": (lambda: CL.kmeans(X_OK, 2, seed="abc"), "seed must be None, an int or a numpy.random.Generator"),
-    "centers dims": (lambda: CL.assign_labels(X_OK, np.zeros((2, 3))), r"centers must have shape \(k, 2\)"),
-    "labels shape": (lambda: CL.update_centers(X_OK, np.zeros(3, dtype=int), 2), r"labels must have shape \(4,\)"),
-    "labels float": (lambda: CL.update_centers(X_OK, np.zeros(4), 2), "integer labels"),
-    "labels range": (lambda: CL.inertia(X_OK, X_OK[:2], np.array([0, 1, 2, 0])), "given label 2 at index 2"),
-    "bandwidth zero": (lambda: CL.mean_shift(X_OK, 0.0), "bandwidth must be > 0, given 0"),
-    "bandwidth negative": (lambda: CL.mean_shift_step(X_OK, X_OK, -1.0), "bandwidth must be > 0"),
-    "kernel": (lambda: CL.mean_shift(X_OK, 1.0, kernel="epanechnikov"), r"kernel must be one of \['flat', "
-                                                                          r"'gaussian'\]"),
-    "seeds dims": (lambda: CL.mean_shift(X_OK, 1.0, seeds=np.zeros((2, 3))), "seeds must have D=2 coordinates"),
-    "points dims": (lambda: CL.mean_shift_step(X_OK, np.zeros((2, 1)), 1.0), "points must have D=2"),
-    "weights sum": (lambda: CL.gmm_em(X_OK, 2, weights_init=[0.5, 0.6]), "weights_init must be non-negative and "
-                                                                         "sum to 1"),
-    "weights shape": (lambda: CL.gmm_em(X_OK, 2, weights_init=[1.0]), r"weights_init must have shape \(2,\)"),
-    "means_init shape": (lambda: CL.gmm_em(X_OK, 2, means_init=np.zeros((2, 3))), r"means_init must have shape"),
-    "precisions shape": (lambda: CL.gmm_em(X_OK, 2, precisions_init=np.ones((2, 3, 3))),
+    "nan in X": (lambda: CL.kmeans(np.array([[0.0, np.nan], [1.0, 1.0]]), 1), ValueError,
+                 r"finite numbers, given nan at index \(0, 1\)"),
+    "inf in X": (lambda: CL.mean_shift(np.array([[0.0], [np.inf]]), 1.0), ValueError, r"finite numbers, given inf"),
+    "X 1-D": (lambda: CL.kmeans(np.arange(5.0), 2), ValueError,
+              r"2-D array of points of shape \(N, D\), given shape \(5,\)"),
+    "X image": (lambda: CL.kmeans(np.zeros((4, 4, 3)), 2), ValueError, r"reshape\(-1, C\)"),
+    "X empty": (lambda: CL.assign_labels(np.zeros((0, 2)), X_OK), ValueError, "at least one point"),
+    "X strings": (lambda: CL.kmeans(np.array([["a", "b"]]), 1), TypeError, "real numbers.*given dtype <U1"),
+    "X bool": (lambda: CL.assign_labels(np.ones((3, 2), dtype=bool), X_OK), TypeError, "real numbers"),
+    "X complex": (lambda: CL.kmeans(X_OK + 0j, 2), TypeError, "real numbers"),
+    "k zero": (lambda: CL.kmeans(X_OK, 0), ValueError, "k must be >= 1, got 0"),
+    "k too large": (lambda: CL.kmeans(X_OK, 5), ValueError, r"k must be at most the number of points N=4, given k=5"),
+    "k float": (lambda: CL.kmeans(X_OK, 2.0), TypeError, "k must be an int, got float 2.0"),
+    "k bool": (lambda: CL.kmeans_plus_plus(X_OK, True), TypeError, "k must be an int"),
+    "update k float": (lambda: CL.update_centers(X_OK, np.zeros(4, dtype=int), 2.0), TypeError, "k must be an int"),
+    "init shape": (lambda: CL.kmeans(X_OK, 2, init=np.zeros((3, 2))), ValueError, r"init must have shape \(2, 2\)"),
+    "init dims": (lambda: CL.kmeans(X_OK, 2, init=np.zeros((2, 3))), ValueError, r"init must have shape \(2, 2\)"),
+    "init name": (lambda: CL.kmeans(X_OK, 2, init="kmeans++"), ValueError,
+                  r"init must be one of \['k-means\+\+', 'random'\]"),
+    "init strings": (lambda: CL.kmeans(X_OK, 2, init=np.array([["a", "b"], ["c", "d"]])), TypeError,
+                     "init must hold real numbers"),
+    "max_iter": (lambda: CL.kmeans(X_OK, 2, max_iter=0), ValueError, "max_iter must be >= 1"),
+    "max_iter float": (lambda: CL.mean_shift(X_OK, 1.0, max_iter=10.0), TypeError, "max_iter must be an int"),
+    "tol": (lambda: CL.kmeans(X_OK, 2, tol=-1.0), ValueError, "tol must be a finite number >= 0"),
+    "tol str": (lambda: CL.gmm_em(X_OK, 2, tol="0.1"), TypeError, "tol must be a number"),
+    "seed": (lambda: CL.kmeans(X_OK, 2, seed="abc"), TypeError, "seed must be an int or a numpy.random.Generator"),
+    "seed negative": (lambda: CL.kmeans_plus_plus(X_OK, 2, seed=-1), ValueError, "seed must be a non-negative int"),
+    "keep_labels": (lambda: CL.kmeans(X_OK, 2, keep_labels="yes"), TypeError, "keep_labels must be True, False or "
+                                                                                "None"),
+    "centers dims": (lambda: CL.assign_labels(X_OK, np.zeros((2, 3))), ValueError,
+                     r"centers must have shape \(k, 2\)"),
+    "labels shape": (lambda: CL.update_centers(X_OK, np.zeros(3, dtype=int), 2), ValueError,
+                     r"labels must have shape \(4,\)"),
+    "labels float": (lambda: CL.update_centers(X_OK, np.zeros(4), 2), ValueError, "integer labels.*astype"),
+    "labels strings": (lambda: CL.inertia(X_OK, X_OK[:2], np.array(list("abcd"))), TypeError, "integer labels"),
+    "labels range": (lambda: CL.inertia(X_OK, X_OK[:2], np.array([0, 1, 2, 0])), ValueError,
+                     "given label 2 at index 2"),
+    "update labels range": (lambda: CL.update_centers(X_OK, np.array([0, 1, -1, 0]), 2), ValueError,
+                            "given label -1 at index 2"),
+    "bandwidth zero": (lambda: CL.mean_shift(X_OK, 0.0), ValueError, "bandwidth must be > 0, given 0"),
+    "bandwidth negative": (lambda: CL.mean_shift_step(X_OK, X_OK, -1.0), ValueError, "bandwidth must be > 0"),
+    "bandwidth nan": (lambda: CL.mean_shift_step(X_OK, X_OK, float("nan")), ValueError, "bandwidth must be a finite"),
+    "bandwidth str": (lambda: CL.mean_shift(X_OK, "1.0"), TypeError, "bandwidth must be a number"),
+    "kernel": (lambda: CL.mean_shift(X_OK, 1.0, kernel="epanechnikov"), ValueError,
+               r"kernel must be one of \['flat', 'gaussian'\]"),
+    "kernel not a str": (lambda: CL.mean_shift_step(X_OK, X_OK, 1.0, kernel=None), TypeError, "kernel must be a str"),
+    "bin_seeding": (lambda: CL.mean_shift(X_OK, 1.0, bin_seeding="yes"), TypeError, "bin_seeding must be True or "
+                                                                                    "False"),
+    "min_bin_freq": (lambda: CL.mean_shift(X_OK, 1.0, bin_seeding=True, min_bin_freq=0), ValueError,
+                     "min_bin_freq must be >= 1"),
+    "seeds dims": (lambda: CL.mean_shift(X_OK, 1.0, seeds=np.zeros((2, 3))), ValueError,
+                   "seeds must have D=2 coordinates"),
+    "points dims": (lambda: CL.mean_shift_step(X_OK, np.zeros((2, 1)), 1.0), ValueError, "points must have D=2"),
+    "weights sum": (lambda: CL.gmm_em(X_OK, 2, weights_init=[0.5, 0.6]), ValueError,
+                    "weights_init must be non-negative and sum to 1"),
+    "weights shape": (lambda: CL.gmm_em(X_OK, 2, weights_init=[1.0]), ValueError,
+                      r"weights_init must have shape \(2,\)"),
+    "means_init shape": (lambda: CL.gmm_em(X_OK, 2, means_init=np.zeros((2, 3))), ValueError,
+                         r"means_init must have shape"),
+    "precisions shape": (lambda: CL.gmm_em(X_OK, 2, precisions_init=np.ones((2, 3, 3))), ValueError,
                          r"precisions_init must have shape \(2, 2, 2\)"),
-    "precisions not PD": (lambda: CL.gmm_em(X_OK, 2, precisions_init=np.stack([np.eye(2), -np.eye(2)])),
+    "precisions not PD": (lambda: CL.gmm_em(X_OK, 2, precisions_init=np.stack([np.eye(2), -np.eye(2)])), ValueError,
                           r"precisions_init\[1\] must be symmetric positive definite"),
-    "reg_covar": (lambda: CL.gmm_em(X_OK, 2, reg_covar=-1e-3), "reg_covar must be >= 0"),
-    "covariance not PD": (lambda: CL.e_step(X_OK, [1.0], [[0.0, 0.0]], [[[1.0, 2.0], [2.0, 1.0]]]),
+    "reg_covar": (lambda: CL.gmm_em(X_OK, 2, reg_covar=-1e-3), ValueError, "reg_covar must be a finite number >= 0"),
+    "weights 2-D": (lambda: CL.e_step(X_OK, [[1.0]], [[0.0, 0.0]], [np.eye(2)]), ValueError,
+                    r"weights must have shape \(k,\)"),
+    "covariance not symmetric": (lambda: CL.e_step(X_OK, [1.0], [[0.0, 0.0]], [[[1.0, 0.5], [0.0, 1.0]]]),
+                                 ValueError, r"covariances\[0\] must be symmetric"),
+    "covariance not PD": (lambda: CL.e_step(X_OK, [1.0], [[0.0, 0.0]], [[[1.0, 2.0], [2.0, 1.0]]]), ValueError,
                           r"covariances\[0\] must be symmetric positive definite"),
-    "covariance shape": (lambda: CL.e_step(X_OK, [1.0], [[0.0, 0.0]], np.eye(2)), r"covariances must have shape "
-                                                                                 r"\(1, 2, 2\)"),
-    "responsibilities": (lambda: CL.m_step(X_OK, -np.ones((4, 2))), "responsibilities must be non-negative"),
-    "responsibilities shape": (lambda: CL.m_step(X_OK, np.ones((3, 2))), r"responsibilities must have shape \(4, "
-                                                                         r"k\)"),
-    "image ndim": (lambda: CL.segment_image(np.zeros(5), np.zeros(5, dtype=int)), r"image must have shape \(H, W\)"),
-    "image labels": (lambda: CL.segment_image(np.zeros((2, 3)), np.zeros((3, 2), dtype=int)),
+    "covariance shape": (lambda: CL.e_step(X_OK, [1.0], [[0.0, 0.0]], np.eye(2)), ValueError,
+                         r"covariances must have shape \(1, 2, 2\)"),
+    "responsibilities": (lambda: CL.m_step(X_OK, -np.ones((4, 2))), ValueError,
+                         "responsibilities must be non-negative"),
+    "responsibilities shape": (lambda: CL.m_step(X_OK, np.ones((3, 2))), ValueError,
+                               r"responsibilities must have shape \(4, k\)"),
+    "image ndim": (lambda: CL.segment_image(np.zeros(5), np.zeros(5, dtype=int)), ValueError,
+                   r"image must have shape \(H, W\)"),
+    "image labels": (lambda: CL.segment_image(np.zeros((2, 3)), np.zeros((3, 2), dtype=int)), ValueError,
                      r"labels must have shape \(2, 3\) or \(6,\)"),
-    "image labels float": (lambda: CL.segment_image(np.zeros((2, 3)), np.zeros((2, 3))), "integer segment labels"),
-    "image nan": (lambda: CL.segment_image(np.full((2, 2), np.nan), np.zeros((2, 2), dtype=int)), "finite numbers"),
+    "image labels float": (lambda: CL.segment_image(np.zeros((2, 3)), np.zeros((2, 3))), ValueError,
+                           "integer segment labels"),
+    "image nan": (lambda: CL.segment_image(np.full((2, 2), np.nan), np.zeros((2, 2), dtype=int)), ValueError,
+                  "finite numbers"),
+    "image strings": (lambda: CL.segment_image(np.array([["a"]]), np.zeros((1, 1), dtype=int)), TypeError,
+                      "image must hold real numbers"),
 }
 
 
 @pytest.mark.parametrize("case", sorted(BAD_CALLS))
 def test_bad_input_raises_a_clear_error(case):
-    call, message = BAD_CALLS[case]
-    error = TypeError if case == "seed" else ValueError
-    with pytest.raises(error, match=message):
+    call, error, message = BAD_CALLS[case]
+    with pytest.raises(error, match=message) as info:
         call()
+    assert type(info.value) is error  # exactly the rule's class, not a subclass of it
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -678,9 +837,15 @@ def test_no_global_random_state_is_used():
     np.testing.assert_array_equal(np.random.get_state()[1], before)
 
 
-def test_docstring_examples():
-    result = doctest.testmod(CL, optionflags=doctest.NORMALIZE_WHITESPACE)
-    assert result.attempted > 15
+CLUSTERING_MODULES = ["coursekit.clustering", "coursekit.clustering.k_means", "coursekit.clustering.mixture",
+                      "coursekit.clustering.meanshift", "coursekit.clustering.segments"]
+
+
+@pytest.mark.parametrize("name", CLUSTERING_MODULES)
+def test_docstring_examples(name):
+    module = importlib.import_module(name)
+    result = doctest.testmod(module, optionflags=doctest.NORMALIZE_WHITESPACE)
+    assert result.attempted >= 2
     assert result.failed == 0
 
 
@@ -690,10 +855,13 @@ def test_public_names():
                                "mean_shift", "MeanShiftResult", "mean_shift_step", "segment_image"}
     for name in CL.__all__:
         assert getattr(CL, name).__doc__
+        # every name is defined in one of the algorithm modules and exported from there too
+        module = importlib.import_module(getattr(CL, name).__module__)
+        assert module.__name__ in CLUSTERING_MODULES and name in module.__all__
 
 
-def test_import_needs_only_numpy_and_scipy():
+def test_import_needs_only_numpy():
     code = ("import sys, coursekit.clustering; "
-            "print(sorted(m for m in ('sklearn', 'torch', 'matplotlib', 'skimage') if m in sys.modules))")
+            "print(sorted(m for m in ('scipy', 'sklearn', 'torch', 'matplotlib', 'skimage') if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
