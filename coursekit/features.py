@@ -68,6 +68,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ._checks import check_int as _check_int, check_nonneg as _check_nonneg, rng as _check_seed
+from .clustering import assign_labels, kmeans
 
 __all__ = [
     "COLOR_SPACES",
@@ -531,53 +532,21 @@ def filter_responses(gray, bank) -> np.ndarray:
 # textons
 
 
-def _sq_distances(points: np.ndarray, centers: np.ndarray) -> np.ndarray:
-    """(N, K) squared Euclidean distances, ||p||^2 - 2 p.c + ||c||^2 (clipped at 0 against round-off)."""
-    d = (points**2).sum(axis=1)[:, None] - 2.0 * points @ centers.T + (centers**2).sum(axis=1)[None, :]
-    return np.maximum(d, 0.0)
-
-
-def _kmeans(points: np.ndarray, k: int, rng: np.random.Generator, max_iter: int = 100) -> np.ndarray:
-    """Lloyd's k-means with k-means++ seeding (Arthur & Vassilvitskii 2007); returns the (k, D) centres.
-
-    A private helper for :func:`texton_map`; the course's own k-means lives in ``coursekit.clustering``.
-    """
-    n = points.shape[0]
-    centers = np.empty((k, points.shape[1]))
-    centers[0] = points[rng.integers(n)]
-    closest = _sq_distances(points, centers[:1])[:, 0]
-    for j in range(1, k):
-        total = closest.sum()
-        # D^2 sampling; when every point coincides with a centre, any point will do
-        idx = rng.choice(n, p=closest / total) if total > 0 else rng.integers(n)
-        centers[j] = points[idx]
-        closest = np.minimum(closest, _sq_distances(points, centers[j : j + 1])[:, 0])
-    labels = None
-    for _ in range(max_iter):
-        dist = _sq_distances(points, centers)
-        new = np.argmin(dist, axis=1)
-        if labels is not None and np.array_equal(new, labels):
-            break
-        labels = new
-        one_hot = labels[None, :] == np.arange(k)[:, None]
-        counts = one_hot.sum(axis=1)
-        sums = one_hot.astype(np.float64) @ points
-        empty = counts == 0
-        centers[~empty] = sums[~empty] / counts[~empty, None]
-        if empty.any():
-            # an empty cluster takes the points farthest from their centres
-            far = np.argsort(dist[np.arange(n), labels])[::-1][: int(empty.sum())]
-            centers[empty] = points[far]
-    return centers
+def _n_distinct(points: np.ndarray) -> int:
+    """How many distinct rows ``points`` holds (each row compared as one block of bytes; -0.0 counts as 0.0)."""
+    rows = np.ascontiguousarray(points + 0.0)
+    return len(np.unique(rows.view(np.dtype((np.void, rows.dtype.itemsize * rows.shape[1])))))
 
 
 def texton_map(responses, k: int, seed=0, *, max_samples: int | None = 10_000) -> np.ndarray:
     """Textons: k-means on the pixels' filter-response vectors, and the texton label of every pixel.
 
-    The response vectors ``r(p)`` (``responses.reshape(H * W, F)``) are clustered into ``k`` clusters with Lloyd's
-    k-means (k-means++ seeding, until the assignment stops changing, at most 100 iterations); the cluster centres
-    are the textons, and every pixel gets the label of the nearest texton in Euclidean distance:
-    ``t(p) = argmin_j ||r(p) - c_j||``. To stay fast on large images, the centres are fitted on ``max_samples``
+    The response vectors ``r(p)`` (``responses.reshape(H * W, F)``) are clustered into ``k`` clusters with the
+    course's k-means (:func:`coursekit.clustering.kmeans`: k-means++ seeding, Lloyd's iterations until the assignment
+    stops changing, at most 100; an empty cluster keeps its centre); the cluster centres are the textons, and every
+    pixel gets the label of the nearest texton in Euclidean distance (:func:`coursekit.clustering.assign_labels`):
+    ``t(p) = argmin_j ||r(p) - c_j||``. When the fitted pixels hold fewer than ``k`` distinct response vectors (a
+    flat image), each distinct vector is a texton. To stay fast on large images, the centres are fitted on ``max_samples``
     pixels drawn at random without replacement (all pixels when there are fewer), then *all* pixels are assigned.
     The responses are used as they are (no contrast normalisation); the kernels of :func:`filter_bank` are
     L1-normalised, so the filters' responses have comparable ranges.
@@ -648,12 +617,10 @@ def texton_map(responses, k: int, seed=0, *, max_samples: int | None = 10_000) -
         sample = points[np.sort(rng.choice(n, size=max_samples, replace=False))]
     else:
         sample = points
-    centers = _kmeans(sample, k, rng)
-    labels = np.empty(n, dtype=np.int64)
-    step = 65536
-    for start in range(0, n, step):
-        labels[start : start + step] = np.argmin(_sq_distances(points[start : start + step], centers), axis=1)
-    return labels.reshape(h, w)
+    # k-means++ draws k distinct vectors: when the sample holds fewer (a flat image), each distinct vector is a texton
+    k_fit = min(k, _n_distinct(sample))
+    centers = kmeans(sample, k_fit, max_iter=100, tol=0.0, seed=rng, keep_labels=False).centers
+    return assign_labels(points, centers).reshape(h, w)
 
 
 def texton_histograms(texton_map, k: int, window: int) -> np.ndarray:

@@ -472,6 +472,33 @@ def test_texton_map_special_cases():
     assert len(np.unique(texton_map(np.zeros((5, 5, 3)), k=3, seed=0))) == 1
 
 
+def test_texton_map_with_fewer_distinct_responses_than_textons():
+    # two distinct response vectors (and -0.0, the same point as 0.0): two textons, whatever k
+    responses = np.zeros((6, 6, 2))
+    responses[:, 4:] = [3.0, 1.0]
+    responses[0, 0] = [-0.0, 0.0]
+    labels = texton_map(responses, k=5, seed=0)
+    assert set(np.unique(labels)) <= set(range(5))
+    assert same_up_to_permutation(labels, (responses[..., 0] > 1).astype(int))
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_texton_map_equals_scikit_learn_lloyd_from_the_same_seeding(seed):
+    # textons are the course's k-means: from the k-means++ centres that seed draws (coursekit.clustering), the
+    # labels are those of scikit-learn's Lloyd iterations from the same centres
+    from sklearn.cluster import KMeans
+
+    from coursekit.clustering import kmeans_plus_plus
+
+    responses = filter_responses(rng_image((40, 50), seed=20 + seed), filter_bank(sizes=(1.0, 2.0), size=13))
+    points = responses.reshape(-1, responses.shape[-1])
+    k = 6
+    init = kmeans_plus_plus(points, k, seed=seed)
+    peer = KMeans(k, init=init, n_init=1, algorithm="lloyd", max_iter=100, tol=0.0).fit(points)
+    assert np.bincount(peer.labels_, minlength=k).min() > 0  # no empty cluster: the two rules agree
+    np.testing.assert_array_equal(texton_map(responses, k=k, seed=seed, max_samples=None).ravel(), peer.labels_)
+
+
 @pytest.mark.parametrize(
     "responses, kwargs, error, words",
     [
