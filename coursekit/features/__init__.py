@@ -67,8 +67,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ._checks import check_int as _check_int, check_nonneg as _check_nonneg, rng as _check_seed
-from .clustering import assign_labels, kmeans
+from .._checks import check_int as _check_int, check_nonneg as _check_nonneg, rng as _check_seed
+from ..clustering import assign_labels, kmeans
 
 __all__ = [
     "COLOR_SPACES",
