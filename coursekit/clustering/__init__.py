@@ -24,17 +24,8 @@ Speed lives apart, in :mod:`coursekit.clustering._fast` (tiles, thread pool, Ham
 steps); the public functions validate their arguments, then call it, and the tests check it against the plain
 versions kept next to each algorithm.
 
-References
-----------
-.. [1] S. P. Lloyd, "Least squares quantization in PCM", IEEE Transactions on Information Theory 28(2):129-137, 1982.
-.. [2] J. MacQueen, "Some methods for classification and analysis of multivariate observations", Proc. 5th Berkeley
-   Symposium on Mathematical Statistics and Probability, vol. 1, pp. 281-297, 1967.
-.. [3] D. Arthur, S. Vassilvitskii, "k-means++: The Advantages of Careful Seeding", Proc. 18th ACM-SIAM Symposium on
-   Discrete Algorithms (SODA), pp. 1027-1035, 2007.
-.. [4] A. P. Dempster, N. M. Laird, D. B. Rubin, "Maximum Likelihood from Incomplete Data via the EM Algorithm",
-   Journal of the Royal Statistical Society B 39(1):1-38, 1977.
-.. [5] D. Comaniciu, P. Meer, "Mean Shift: A Robust Approach Toward Feature Space Analysis", IEEE Transactions on
-   Pattern Analysis and Machine Intelligence 24(5):603-619, 2002.
+The full references (Lloyd 1982; MacQueen 1967; Arthur & Vassilvitskii 2007; Hamerly 2010; Dempster, Laird & Rubin
+1977; Comaniciu & Meer 2002) are in each module's docstring.
 
 Examples
 --------
