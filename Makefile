@@ -1,6 +1,8 @@
 # The course's commands. Quick start: `make demo`, then `make test` (see README.md).
 PYTHON ?= python3
 VENV   ?= .venv
+# `make site SOLUTIONS=0`: the website without the solution code (for a course whose assignments are still open).
+SOLUTIONS ?= 1
 # Set to PyTorch's CPU wheel index (https://download.pytorch.org/whl/cpu) on a laptop, to get the small CPU build
 # of torch==2.13.0 instead of PyPI's CUDA build on Linux.
 TORCH_INDEX ?=
@@ -17,13 +19,14 @@ export MPLCONFIGDIR        := $(CURDIR)/.jupyter/matplotlib
 export MPLBACKEND          := Agg
 export PYDEVD_DISABLE_FILE_VALIDATION := 1
 
-.PHONY: help setup sandbox chromium demo test lab release clean
+.PHONY: help setup sandbox chromium demo test lab release site clean
 
 help:
 	@echo "make demo     set up .venv, release the notebooks, grade the sample submissions, print the scores"
 	@echo "make test     set up .venv and run the whole test suite"
 	@echo "make lab      JupyterLab on the course (students: notebooks/, instructors: solutions/ + formgrader)"
 	@echo "make release  regenerate notebooks/ (student versions) from solutions/"
+	@echo "make site     the course as a website in build/site/ (SOLUTIONS=0: without the solutions)"
 	@echo "make clean    remove .venv and everything generated"
 
 setup: $(STAMP) sandbox chromium
@@ -73,6 +76,12 @@ lab: setup
 
 release: setup
 	$(BIN)/coursekit release
+
+# The course as a static website in build/site/: every chapter executed (cached by content in build/site-cache/),
+# solutions folded behind "Show solution", or left out with SOLUTIONS=0; npm fetches MathJax and the widget embedder
+# once (docs/build_site.py says what and why).
+site: setup
+	$(BIN)/python docs/build_site.py --solutions $(SOLUTIONS)
 
 clean:
 	rm -rf $(VENV) .jupyter autograder/source autograder/release autograder/submitted autograder/autograded \
