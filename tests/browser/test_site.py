@@ -117,6 +117,9 @@ class StaticServer:
 
 @pytest.fixture(scope="session")
 def server(site):
+    """build/site/ served on 127.0.0.1 for the session (screenshots of failed tests of an earlier session removed)."""
+    for old in SCREENSHOTS.glob("failed-*.png"):
+        old.unlink()
     served = StaticServer(SITE)
     try:
         yield served
@@ -125,8 +128,9 @@ def server(site):
 
 
 @pytest.fixture
-def reader(chromium, server):
-    """A fresh page (the browser tests' viewport) that records every request and every console error."""
+def reader(request, chromium, server):
+    """A fresh page (the browser tests' viewport) that records every request and every console error; a failed
+    test leaves a screenshot of the page in build/site-screenshots/."""
     context = chromium.new_context(viewport={"width": 1500, "height": 1000}, device_scale_factor=1)
     page = context.new_page()
     page.set_default_timeout(60_000)
@@ -137,6 +141,13 @@ def reader(chromium, server):
     try:
         yield page
     finally:
+        if getattr(request.node, "browser_test_failed", False):
+            SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+            name = re.sub(r"[^A-Za-z0-9_.-]+", "-", request.node.name).strip("-")
+            try:
+                page.screenshot(path=SCREENSHOTS / f"failed-{name}.png", timeout=15_000)
+            except Exception as exc:  # the page may be gone; the test's own error is what matters
+                print(f"no screenshot of the failed page: {exc}")
         context.close()
 
 
