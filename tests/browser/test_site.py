@@ -4,7 +4,7 @@ The site is built by the tests when it is missing or out of date (the builder ke
 keyed by their content, so no chapter runs again when nothing changed), and served from build/site/ by Python's
 http.server on 127.0.0.1, started and stopped by the tests. Every chapter page opens without an error in the
 browser's console; every figure of its executed notebook is there as a picture that loaded; its formulas are typeset
-(no ``$...$`` left in the text); a chapter with a widget shows at least one, rendered from its saved state; the
+(no ``$...$`` left in the text); every widget the notebook displays is drawn from its saved state; the
 "Show solution" toggle shows and hides the solution's code; and no request goes to any host but the local server.
 Search finds each chapter's key term on that chapter's page. A build without solutions (``make site SOLUTIONS=0``)
 holds no line of any ``### BEGIN SOLUTION`` block, and neither build holds a hidden test. Screenshots of every
@@ -231,7 +231,8 @@ def test_chapter_page(reader, server, site, chapter):
     if expected["widgets"]:
         page.wait_for_selector(".jupyter-widgets", state="attached", timeout=30_000)
         widgets = page.evaluate(_WIDGETS)
-        assert widgets["views"] >= 1, "no widget rendered from the saved state"
+        assert widgets["views"] == expected["widgets"], \
+            f"{widgets['views']} widgets drawn from the saved state, the executed notebook shows {expected['widgets']}"
         assert widgets["loaded"] == widgets["pictures"], f"widget pictures that did not load: {widgets}"
         first = page.locator(".jupyter-widgets").first
         first.scroll_into_view_if_needed()
