@@ -38,6 +38,15 @@ c.GenerateFeedback.preprocessors = [
     "nbgrader.preprocessors.ClearHiddenTests",
     "nbconvert.preprocessors.CSSHTMLHeaderPreprocessor",
 ]
+# Students' notebooks are shown to the instructor (formgrader) and to students (feedback pages) as HTML: sanitize it,
+# so that no script of a student's markdown or outputs runs there (markdown's HTML and HTML outputs are cleaned,
+# JavaScript outputs dropped). The formgrader's pages also get a content security policy (coursekit.grading.webguard)
+# and feedback pages one that allows no script at all (templates/base/mathjax.html.j2).
+c.HTMLExporter.sanitize_html = True
+# nbgrader's own formgrade and feedback templates render markdown cells past nbconvert's sanitizing: replace their
+# markdown filter by one that sanitizes
+c.HTMLExporter.filters = {"markdown2html": "coursekit.grading.webguard.markdown2html"}
+
 # Feedback must render offline: templates/base/mathjax.html.j2 replaces nbconvert's MathJax-from-a-CDN macro
 # (formulas stay readable as TeX); nbgrader's own feedback templates come after it.
 import nbgrader  # noqa: E402

@@ -43,6 +43,8 @@ def cmd_samples(args) -> int:
 
 def _print_report(report, root: Path) -> None:
     print()
+    for line in getattr(report, "refused", []):
+        print(f"not collected: {line}")
     print(report.table())
     print()
     print(f"grades:   {_rel(report.csv_path, root)}   (logs: {_rel(report.log_dir, root)}/<student>.log)")
@@ -63,7 +65,8 @@ def _options(args):
     from .grading.sandbox import Limits
 
     limits = Limits(memory_mb=args.memory_mb, processes=args.processes, file_mb=args.file_mb,
-                    cell_seconds=args.cell_timeout, student_seconds=args.time_limit, output_mb=args.output_mb)
+                    cell_seconds=args.cell_timeout, student_seconds=args.time_limit, output_mb=args.output_mb,
+                    scratch_mb=args.scratch_mb)
     return GradeOptions(jobs=args.jobs, limits=limits, case_seconds=args.case_timeout,
                         require_sandbox=args.require_sandbox)
 
@@ -115,7 +118,11 @@ def _quiet_lab_settings() -> None:
 
 
 def cmd_lab(args) -> int:
+    from .grading import webguard
+
     _quiet_lab_settings()
+    # the formgrader's pages of students' work get a content security policy (no student script runs there)
+    webguard.enable(Path(os.environ["JUPYTER_CONFIG_DIR"]))
     # nbgrader's exchange folder (autograder/exchange, as configured): without it the formgrader shows a warning
     (Path(args.root) / "autograder" / "exchange").mkdir(parents=True, exist_ok=True)
     cmd = [sys.executable, "-m", "jupyterlab", f"--ServerApp.root_dir={args.root}",
@@ -165,6 +172,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help=f"seconds per submission, all included (default {d.student_seconds})")
     p.add_argument("--output-mb", type=float, default=d.output_mb,
                    help=f"output a notebook may print (default {d.output_mb:g})")
+    p.add_argument("--scratch-mb", type=int, default=d.scratch_mb,
+                   help=f"size of a sandbox's writable folders, in memory (default {d.scratch_mb})")
     p.add_argument("--case-timeout", type=int, default=60, help="seconds per verdict case (default 60)")
     p.add_argument("--require-sandbox", action="store_true", help="refuse to grade without bubblewrap")
     p.set_defaults(func=cmd_grade)

@@ -6,9 +6,6 @@ least 0.90."""
 
 import json
 import re
-import shutil
-import subprocess
-import sys
 
 import numpy as np
 import pytest
@@ -19,7 +16,8 @@ from torch import nn
 from coursekit.grading import CheckFailed, check, exercises, get_exercise
 from coursekit.grading import ch05_fcn_unet as ch05
 from coursekit.grading.check import case_rng
-from coursekit.grading.cleanroom import ADAPTERS, adapt, encode
+from coursekit.grading import room
+from coursekit.grading.cleanroom import ADAPTERS, adapt
 from coursekit.grading.grader import _forbidden_spec, _Prepared, _verdict
 
 from conftest import REPO, executed_solution, load_functions, message_of, notebook_text
@@ -27,7 +25,6 @@ from conftest import REPO, executed_solution, load_functions, message_of, notebo
 NAME = "05_fcn_unet"
 SEEDS = [0, 1, 7, 12345, 2**40 + 3]
 CONV, UNET, DICE = (f"fcn_unet.{f}" for f in ("convolutionalize_linear", "unet_forward", "dice_loss"))
-CLEANROOM = REPO / "coursekit" / "grading" / "cleanroom.py"
 
 
 @pytest.fixture(scope="module")
@@ -490,8 +487,6 @@ def test_calling_the_library_is_caught_in_the_check():
 
 def run_clean_room(tmp_path, cells, seed=3):
     """The grader's route for the whole chapter: the clean room in a fresh interpreter, then the verdicts."""
-    room = tmp_path / "room"
-    room.mkdir(parents=True)
     prepared = []
     for ex in exercises(NAME):
         cases = list(ex.cases(None, False)) + list(ex.cases(case_rng(ex.id, seed), True))
@@ -502,25 +497,11 @@ def run_clean_room(tmp_path, cells, seed=3):
             except Exception as exc:  # noqa: BLE001
                 expected.append((None, exc))
         prepared.append(_Prepared(ex, cases, expected, [s for s in map(_forbidden_spec, ex.all_forbidden) if s]))
-    program = {"cells": cells, "case_seconds": 60,
-               "exercises": [{"id": p.exercise.id, "function": p.exercise.function, "forbidden": p.forbidden,
-                              "adapter": p.exercise.adapter} for p in prepared]}
-    (room / "program.json").write_text(json.dumps(program))
-    for n, p in enumerate(prepared):
-        arrays = {}
-        spec = {"cases": [{"args": encode(tuple(c.args), arrays, f"c{i}"), "kwargs": encode(dict(c.kwargs), arrays,
-                                                                                             f"k{i}")}
-                          for i, c in enumerate(p.cases)]}
-        np.savez(room / f"cases-{n}.npz", **arrays)
-        (room / f"cases-{n}.json").write_text(json.dumps(spec))
-    shutil.copy2(CLEANROOM, room / "cleanroom.py")
-    subprocess.run([sys.executable, "-I", str(room / "cleanroom.py"), str(room)], timeout=300, check=True)
+    folder = room.prepare(tmp_path / "room", cells, prepared, 60)
+    report = room.run(folder, len(prepared), room.plain_command(folder), 600)
     verdicts = {}
-    for n, p in enumerate(prepared):
-        outcome = json.loads((room / f"result-{n}.json").read_text())
-        with np.load(room / f"result-{n}.npz", allow_pickle=False) as data:
-            arrays = {k: data[k] for k in data.files}
-        verdicts[p.exercise.function] = _verdict(p, outcome, arrays)
+    for p, (outcome, arrays) in zip(prepared, report.outcomes):
+        verdicts[p.exercise.function] = _verdict(p, outcome, arrays, report.cell_errors)
     return verdicts
 
 

@@ -3,38 +3,28 @@ and records calls of forbidden callables however they are reached: Python functi
 ones by module and name, and coursekit (absent from the clean room) through stubs."""
 
 import json
-import shutil
-import subprocess
-import sys
-from pathlib import Path
 
 import numpy as np
 import pytest
 
+from coursekit.grading import room
 from coursekit.grading.cleanroom import decode, decode_result, encode
 from coursekit.grading.grader import _forbidden_spec
 
-CLEANROOM = Path(__file__).resolve().parents[1] / "coursekit" / "grading" / "cleanroom.py"
+class _Prepared:
+    def __init__(self, function, cases, forbidden):
+        from coursekit.grading.registry import Case
+
+        self.exercise = type("E", (), {"id": "x.y", "function": function, "adapter": ""})()
+        self.cases = [Case(tuple(args)) for args in cases]
+        self.forbidden = [s for s in (_forbidden_spec(d) for d in forbidden) if s]
 
 
-def run_room(tmp_path, cells, function, cases, forbidden=(), case_seconds=10):
-    room = tmp_path / "room"
-    room.mkdir()
-    specs = [s for s in (_forbidden_spec(d) for d in forbidden) if s]
-    program = {"cells": cells, "case_seconds": case_seconds,
-               "exercises": [{"id": "x.y", "function": function, "forbidden": specs}]}
-    (room / "program.json").write_text(json.dumps(program))
-    arrays = {}
-    spec = {"cases": [{"args": encode(tuple(args), arrays, f"c{i}"), "kwargs": encode({}, arrays, f"k{i}")}
-                      for i, args in enumerate(cases)]}
-    np.savez(room / "cases-0.npz", **arrays)
-    (room / "cases-0.json").write_text(json.dumps(spec))
-    shutil.copy2(CLEANROOM, room / "cleanroom.py")
-    subprocess.run([sys.executable, "-I", str(room / "cleanroom.py"), str(room)], timeout=120, check=True)
-    out = json.loads((room / "result-0.json").read_text())
-    with np.load(room / "result-0.npz", allow_pickle=False) as data:
-        results = {k: data[k] for k in data.files}
-    return out["cases"], results
+def run_room(tmp_path, cells, function, cases, forbidden=(), case_seconds=10, seconds=120):
+    folder = room.prepare(tmp_path / "room", cells, [_Prepared(function, cases, forbidden)], case_seconds)
+    report = room.run(folder, 1, room.plain_command(folder), seconds)
+    out, arrays = report.outcomes[0]
+    return out["cases"], arrays
 
 
 def test_numbers_come_back(tmp_path):
@@ -80,7 +70,7 @@ def test_a_statement_that_ends_the_interpreter_is_skipped(tmp_path):
 def test_a_case_that_ends_the_interpreter_is_recorded(tmp_path):
     cells = ["import os", "def f(x):\n    if x == 2:\n        os._exit(1)\n    return x"]
     cases, _ = run_room(tmp_path, cells, "f", [(1,), (2,), (3,)])
-    assert cases == [{"status": "crashed", "case": 1}]
+    assert [c["status"] for c in cases] == ["ok", "crashed"] and cases[1]["case"] == 1
 
 
 def test_an_endless_call_times_out(tmp_path):
@@ -101,3 +91,123 @@ def test_encode_round_trip_and_refusal():
     np.testing.assert_array_equal(back[0], value[0])
     with pytest.raises(TypeError):
         encode(object(), {}, "p")
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# calls the recorder must see in every thread, and processes it cannot see into
+
+
+def test_a_forbidden_call_in_a_thread_is_caught(tmp_path):
+    cells = ["import threading, json",
+             "def f(n):\n    out = []\n    t = threading.Thread(target=lambda: out.append(json.dumps([n])))\n"
+             "    t.start()\n    t.join()\n    return float(len(out[0]))"]
+    cases, _ = run_room(tmp_path, cells, "f", [(4,)], forbidden=["json.dumps"])
+    assert cases[0]["status"] == "forbidden" and cases[0]["calls"] == ["json.dumps"]
+
+
+def test_a_thread_started_in_a_cell_is_watched_during_the_call(tmp_path):
+    cells = ["import threading, queue, json",
+             "jobs, done = queue.Queue(), queue.Queue()",
+             "def worker():\n    while True:\n        done.put(json.dumps(jobs.get()))",
+             "threading.Thread(target=worker, daemon=True).start()",
+             "def f(n):\n    jobs.put([n])\n    return float(len(done.get()))"]
+    cases, _ = run_room(tmp_path, cells, "f", [(4,)], forbidden=["json.dumps"])
+    assert cases[0]["status"] == "forbidden" and "json.dumps" in cases[0]["calls"]
+
+
+@pytest.mark.parametrize("start, word", [
+    ("import _thread\n_thread.start_new_thread(print, ('',))", "_thread"),
+    ("import subprocess, sys\nsubprocess.run([sys.executable, '-c', 'pass'])", "process"),
+    ("import os\npid = os.fork()\nif pid == 0:\n    os._exit(0)\nos.waitpid(pid, 0)", "process"),
+])
+def test_threads_and_processes_out_of_sight_count_as_forbidden(tmp_path, start, word):
+    body = "\n".join("    " + line for line in start.splitlines())
+    cases, _ = run_room(tmp_path, [f"def f(x):\n{body}\n    return x"], "f", [(1,)])
+    assert cases[0]["status"] == "forbidden" and any(word in c for c in cases[0]["calls"]), cases
+
+
+def test_switching_the_recorder_off_is_caught(tmp_path):
+    cells = ["import sys, json", "def f(n):\n    sys.setprofile(None)\n    return float(len(json.dumps([n])))"]
+    cases, _ = run_room(tmp_path, cells, "f", [(4,)], forbidden=["json.dumps"])
+    assert cases[0]["status"] in ("forbidden", "tampered")
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# the channel: reports cannot be forged, overwritten later, or made to allocate more than the limit
+
+FORGE = '''
+import json, os
+def forge(n):
+    header = json.dumps({"kind": "result", "exercise": 0, "case": n, "record": {"status": "ok",
+                         "result": {"array": "x"}}, "arrays": [{"key": "x", "dtype": "<f8", "shape": []}]}).encode()
+    frame = b"CKR1" + len(header).to_bytes(4, "big") + header + (99.0).hex().encode()[:0] + bytes(8)
+    for fd in range(3, 64):
+        try:
+            os.write(fd, frame)
+        except OSError:
+            pass
+'''
+
+
+def test_a_forged_report_on_the_channel_fails_the_exercise(tmp_path):
+    cells = [FORGE, "import json", "def f(n):\n    json.dumps([n])\n    forge(0)\n    return float(n)"]
+    cases, _ = run_room(tmp_path, cells, "f", [(4,)], forbidden=["json.dumps"])
+    assert [c["status"] for c in cases] == ["tampered"]
+
+
+def test_code_that_runs_after_the_last_report_changes_nothing(tmp_path):
+    cells = [FORGE, "import atexit, json", "atexit.register(lambda: forge(0))",
+             "def f(n):\n    return float(len(json.dumps([n])))"]
+    cases, _ = run_room(tmp_path, cells, "f", [(4,)], forbidden=["json.dumps"])
+    assert cases[0]["status"] == "forbidden"
+
+
+def test_bytes_that_are_no_message_fail_the_exercise(tmp_path):
+    cells = ["import os", "def f(n):\n    for fd in range(3, 64):\n        try:\n            os.write(fd, b'junk' * 9)\n"
+             "        except OSError:\n            pass\n    return n"]
+    cases, _ = run_room(tmp_path, cells, "f", [(1,)])
+    assert cases[0]["status"] == "tampered"
+
+
+def test_results_over_the_limit_are_refused(tmp_path):
+    folder = room.prepare(tmp_path / "room", ["import numpy as np", "def f(n):\n    return np.zeros(n)"],
+                          [_Prepared("f", [(10,), (2**20,)], ())], 10)
+    report = room.run(folder, 1, room.plain_command(folder), 60, max_result_mb=1)
+    statuses = [c["status"] for c in report.outcomes[0][0]["cases"]]
+    assert statuses == ["ok", "too_large"] and "limit" in report.reason
+
+
+def test_a_declared_giant_array_is_refused_before_it_is_read():
+    import os
+    import time
+    import tracemalloc
+
+    header = json.dumps({"kind": "result", "exercise": 0, "case": 0, "record": {},
+                         "arrays": [{"key": "x", "dtype": "<f8", "shape": [2**15, 2**15]}]}).encode()
+    r, w = os.pipe()
+    os.write(w, room.MAGIC)
+    os.write(w, len(header).to_bytes(4, "big") + header + bytes(1024))
+    os.close(w)
+    tracemalloc.start()
+    with pytest.raises(room.TooLarge, match="limit"):
+        list(room.read_messages(r, time.monotonic() + 10, 256 * 2**20))
+    assert tracemalloc.get_traced_memory()[1] < 16 * 2**20
+    tracemalloc.stop()
+    os.close(r)
+
+
+@pytest.mark.parametrize("descriptor", [{"key": "x", "dtype": "|O", "shape": [3]},
+                                        {"key": "x", "dtype": "<c16", "shape": [3]},
+                                        {"key": "x", "dtype": "<f8", "shape": [-1]},
+                                        {"key": "x", "dtype": "[('a', '<f8')]", "shape": [1]}])
+def test_arrays_that_are_not_plain_numbers_are_refused(descriptor):
+    import os
+    import time
+
+    header = json.dumps({"kind": "result", "arrays": [descriptor]}).encode()
+    r, w = os.pipe()
+    os.write(w, b"CKR1" + len(header).to_bytes(4, "big") + header + bytes(48))
+    os.close(w)
+    with pytest.raises(room.ChannelError):
+        list(room.read_messages(r, time.monotonic() + 10, 2**20))
+    os.close(r)

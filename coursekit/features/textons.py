@@ -34,8 +34,8 @@ def _n_distinct(points: np.ndarray) -> int:
 
 
 def texton_map(responses, k: int, seed=0, *, max_samples: int | None = 10_000) -> np.ndarray:
-    """Textons (Leung & Malik 2001 [1]_): k-means on the pixels' filter-response vectors, and the texton label of
-    every pixel.
+    """Textons (Leung & Malik 2001, in the module's References): k-means on the pixels' filter-response vectors,
+    and the texton label of every pixel.
 
     The response vectors ``r(p)`` (``responses.reshape(H * W, F)``) are clustered into ``k`` clusters with the
     course's k-means (:func:`coursekit.clustering.kmeans`: k-means++ seeding, Lloyd's iterations until the assignment
@@ -114,7 +114,7 @@ def texton_map(responses, k: int, seed=0, *, max_samples: int | None = 10_000) -
 
 def texton_histograms(texton_map, k: int, window: int) -> np.ndarray:
     """The normalised histogram of texton labels in the ``window x window`` neighbourhood of every pixel (Malik,
-    Belongie, Leung & Shi 2001 [2]_, Section 3).
+    Belongie, Leung & Shi 2001, Section 3; see the module's References).
 
     ``h(p)[j]`` is the fraction of the pixels ``q`` of the window centred at ``p`` whose texton is ``j``:
     ``h(p)[j] = (1 / w^2) * #{q in window(p) : t(q) = j}``, so ``h(p)`` sums to 1. Near the border the window is

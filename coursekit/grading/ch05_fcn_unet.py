@@ -33,6 +33,8 @@ NOTEBOOK = "05_fcn_unet"
 
 #: The library's networks and losses are what the exercises rebuild.
 _FORBIDDEN = ("coursekit.models",)
+#: The exercises are written with PyTorch (and numpy); nothing else is there when they are graded.
+_MODULES = ("numpy", "torch")
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -248,7 +250,7 @@ def _dice_cases(rng, hidden: bool) -> list[Case]:
 register(Exercise(
     id="fcn_unet.convolutionalize_linear", function="convolutionalize_linear",
     reference="coursekit.grading.ch05_fcn_unet.reference_convolutionalize_linear", cases=_linear_cases,
-    compare=allclose(rtol=1e-4, atol=1e-5), points=2, notebook=NOTEBOOK, forbidden=_FORBIDDEN,
+    compare=allclose(rtol=1e-4, atol=1e-5), points=2, notebook=NOTEBOOK, forbidden=_FORBIDDEN, modules=_MODULES,
     adapter="linear_layer",
     hint="nn.Flatten lays a (C, H, W) map out channel by channel, row by row, so linear.weight.reshape(out, C, H, W) "
          "is the weight of an nn.Conv2d(C, out, kernel_size=(H, W)) (stride 1, no padding); copy it and the bias "
@@ -259,7 +261,7 @@ register(Exercise(
 register(Exercise(
     id="fcn_unet.unet_forward", function="unet_forward",
     reference="coursekit.grading.ch05_fcn_unet.reference_unet_forward", cases=_unet_cases,
-    compare=allclose(rtol=1e-6, atol=1e-8), points=3, notebook=NOTEBOOK, forbidden=_FORBIDDEN,
+    compare=allclose(rtol=1e-6, atol=1e-8), points=3, notebook=NOTEBOOK, forbidden=_FORBIDDEN, modules=_MODULES,
     adapter="unet_modules",
     hint="going down, for each block of the encoder: x = block(x), keep x in a list of skips, then "
          "x = F.max_pool2d(x, 2); then x = bottleneck(x); going up, for k from len(decoder) - 1 down to 0: "
@@ -271,7 +273,7 @@ register(Exercise(
     id="fcn_unet.dice_loss", function="dice_loss",
     reference="coursekit.models.dice_loss", cases=_dice_cases,
     compare=allclose(rtol=1e-6, atol=1e-9, names=("loss", "gradient with respect to the logits")), points=3,
-    notebook=NOTEBOOK, forbidden=_FORBIDDEN, adapter="loss_and_gradient",
+    notebook=NOTEBOOK, forbidden=_FORBIDDEN, modules=_MODULES, adapter="loss_and_gradient",
     hint="p = torch.softmax(logits, dim=1); g = F.one_hot(labels, C).permute(0, 3, 1, 2) with the ignored labels "
          "replaced by 0 first; multiply p and g by the mask of kept pixels; sum over the batch and the pixels "
          "(dims 0, 2, 3) to get one intersection and one denominator per class; D = (2 * inter + eps) / (sum p + "

@@ -1,16 +1,17 @@
 """The clean room: a fresh interpreter (no IPython) that runs a student's code on the exercises' cases and returns
 only data.
 
-The grader writes into a folder: ``program.json`` (the code cells to run: the chapter's setup cell, then the
-student's solution cells; per exercise, the function's name and the forbidden callables) and, per exercise, the cases
-as data (``cases-<n>.json`` and ``cases-<n>.npz``). This file, copied into the folder and run in the sandbox as
-``python -I cleanroom.py FOLDER``, executes the code statement by statement, calls each exercise's function on each
-case under a profiler that records every forbidden function it reaches (by the file that defines it, so no alias
-hides it), and writes ``result-<n>.json`` and ``result-<n>.npz`` (numbers only: read back with
-``allow_pickle=False``). ``coursekit`` itself is not importable in the clean room: its reference implementations are
-not there to be called. The grader compares those numbers with the
-reference in its own process (:mod:`coursekit.grading.grader`): nothing the student's code does here can change a
-verdict, only what it returns.
+The grader (:mod:`coursekit.grading.room`) prepares a folder: ``program.json`` (the code cells to run: the chapter's
+setup cell, then the student's solution cells; per exercise, the function's name and the forbidden callables) and,
+per exercise, the cases as data (``cases-<n>.json`` and ``cases-<n>.npz``). This file, run in the sandbox as
+``python -I cleanroom.py --child FOLDER FD SKIP START``, reads all of it before any student code runs, executes the
+code statement by statement, calls each exercise's function on each case under a profiler that records every
+forbidden function it reaches in any thread (by the file that defines it, so no alias hides it; processes and raw
+threads, where no profiler runs, count as forbidden), and reports each result on the pipe ``FD`` as it comes:
+numbers only, as raw arrays the grader checks against their declared shape and size before it keeps them.
+``coursekit`` itself is not importable in the clean room (imports give stubs that record calls), and the sandbox
+shows only the packages the exercises allow. The grader compares those numbers with the reference in its own
+process: nothing the student's code does here can change a verdict, only what it returns.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from pathlib import Path
 
 import numpy as np
 
-__all__ = ["encode", "decode", "run"]
+__all__ = ["encode", "decode", "encode_result", "decode_result", "run", "MAGIC", "ADAPTERS", "adapt"]
 
 _MAGIC = re.compile(r"^\s*[%!]")
 
@@ -322,22 +323,76 @@ class _StubFinder:
         pass
 
 
-def _progress(folder: Path, **state) -> None:
-    (folder / "progress.json").write_text(json.dumps(state))
+MAGIC = b"CKR1"  # every message on the channel starts with these bytes, then its JSON's length (4 bytes)
 
 
-def run(folder: Path, skip=(), start: int = 0) -> None:
-    """Execute ``program.json`` of ``folder`` and write the results beside it (see the module's docstring).
+class _Channel:
+    """Messages to the grader on an inherited pipe: a JSON header, then the raw bytes of each array it describes.
+
+    The grader reads them as they come; what it has read cannot be changed by code that runs later (an ``atexit``
+    handler, the next case), and it stops reading (and ends this interpreter) once the last exercise is reported.
+    """
+
+    def __init__(self, fd: int):
+        import os
+
+        self.fd, self._write, self._dumps, self._fstat = fd, os.write, json.dumps, os.fstat
+        st = os.fstat(fd)
+        self._identity = (st.st_dev, st.st_ino)
+
+    def send(self, message: dict, arrays: dict | None = None) -> None:
+        arrays = arrays or {}
+        descriptors = [{"key": k, "dtype": a.dtype.str, "shape": list(a.shape)} for k, a in arrays.items()]
+        header = self._dumps({**message, "arrays": descriptors}).encode()
+        data = b"".join([MAGIC, len(header).to_bytes(4, "big"), header]
+                        + [np.ascontiguousarray(a).tobytes() for a in arrays.values()])
+        st = self._fstat(self.fd)
+        if (st.st_dev, st.st_ino) != self._identity:
+            raise SystemExit(86)  # the channel was replaced: nothing more can be reported honestly
+        view = memoryview(data)
+        while view:
+            view = view[self._write(self.fd, view):]
+
+
+def _process_starters() -> dict:
+    """Compiled functions that start another process (where no profiler of ours runs), by id."""
+    import os
+
+    names = ["fork", "forkpty", "posix_spawn", "posix_spawnp", "system", "execv", "execve", "execvp", "execvpe",
+             "spawnv", "spawnve", "popen"]
+    found = {id(getattr(os, n)): f"os.{n}" for n in names if callable(getattr(os, n, None))}
+    try:
+        import _posixsubprocess
+
+        found[id(_posixsubprocess.fork_exec)] = "subprocess (_posixsubprocess.fork_exec)"
+    except ImportError:  # pragma: no cover - not POSIX
+        pass
+    return found
+
+
+def run(source: Path, channel_fd: int, skip=(), start: int = 0) -> None:
+    """Execute ``program.json`` of the folder ``source`` and report to the grader on ``channel_fd`` (see the
+    module's docstring).
 
     ``skip`` lists ``(cell, statement)`` pairs not to execute (they ended the interpreter in an earlier attempt);
-    exercises before ``start`` are done already. Progress is written to ``progress.json`` before each step, so that
-    the supervisor knows where an interpreter that died stopped.
+    exercises before ``start`` are done already. Progress is reported before each step, so that the grader knows
+    where an interpreter that died stopped.
     """
-    # Everything the harness relies on is bound now, before any student code runs.
-    setprofile, getprofile = sys.setprofile, sys.getprofile
-    perf_counter, deepcopy, savez, dumps, alarm = time.perf_counter, copy.deepcopy, np.savez, json.dumps, signal.alarm
-    folder = Path(folder)
-    program = json.loads((folder / "program.json").read_text())
+    import _thread
+    import os
+    import threading
+
+    # Everything the harness relies on is read and bound now, before any student code runs.
+    setprofile, getprofile, set_thread_profile = sys.setprofile, sys.getprofile, threading.setprofile
+    perf_counter, deepcopy, alarm = time.perf_counter, copy.deepcopy, signal.alarm
+    channel = _Channel(channel_fd)
+    source = Path(source)
+    program = json.loads((source / "program.json").read_text())
+    specs, case_arrays = [], []
+    for n, _ in enumerate(program["exercises"]):
+        specs.append(json.loads((source / f"cases-{n}.json").read_text()))
+        with np.load(source / f"cases-{n}.npz", allow_pickle=False) as data:
+            case_arrays.append({k: data[k] for k in data.files})
     case_seconds = int(program.get("case_seconds", 60))
     stub_calls: list = []
     sys.meta_path.insert(0, _StubFinder(stub_calls, {f["name"] for e in program["exercises"] for f in e["forbidden"]}
@@ -348,25 +403,63 @@ def run(folder: Path, skip=(), start: int = 0) -> None:
     adapters = dict(ADAPTERS)
     torch_module = __import__("torch") if any(e.get("adapter") for e in program["exercises"]) else None
 
+    # One recorder for every thread: threads the student's code starts (in a cell or in a call) run under it too,
+    # and what they call while a case runs counts for that case.
+    state = {"active": False, "hits": set(), "matches": lambda code: (), "builtins": {}, "forked": False}
+    starters = _process_starters()
+    raw_thread = id(_thread.start_new_thread)
+    guards = {id(setprofile): "sys.setprofile", id(sys.settrace): "sys.settrace"}
+    threading_file = threading.__file__
+
+    def recorder(frame, event, arg):
+        if not state["active"]:
+            return
+        if event == "call":
+            found = state["matches"](frame.f_code)
+            if found:
+                state["hits"].update(found)
+            elif frame.f_code.co_name in ("setprofile", "settrace") and frame.f_code.co_filename == threading_file:
+                state["hits"].add("threading." + frame.f_code.co_name + " (the grader's call recorder)")
+        elif event == "c_call":
+            key = id(arg)
+            if key in starters:
+                state["hits"].add(f"{starters[key]}: another process, where calls cannot be seen")
+            elif key == raw_thread and frame.f_code.co_filename != threading_file:
+                state["hits"].add("_thread.start_new_thread: a thread outside the threading module")
+            elif key in guards:
+                state["hits"].add(f"{guards[key]} (the grader's call recorder)")
+            else:
+                module = (getattr(arg, "__module__", None) or "").split(".")[0]
+                name = state["builtins"].get((module, getattr(arg, "__name__", "")))
+                if name:
+                    state["hits"].add(name)
+
+    def forked():
+        if state["active"]:
+            state["forked"] = True
+
+    os.register_at_fork(before=forked)
+    set_thread_profile(recorder)
+
     namespace = {"__name__": "__main__"}
     cell_errors = []
-    for index, source in enumerate(program["cells"]):
-        for k, statement in enumerate(_statements(source)):
+    for index, code in enumerate(program["cells"]):
+        for k, statement in enumerate(_statements(code)):
             if (index, k) in skip:
                 cell_errors.append(f"cell {index + 1}: a statement ended the interpreter; skipped")
                 continue
-            _progress(folder, stage="cell", cell=index, statement=k)
+            channel.send({"kind": "cell", "cell": index, "statement": k})
             alarm(case_seconds)
             try:
                 exec(compile(statement, f"<cell {index + 1}>", "exec"), namespace)
             except _Timeout:
                 cell_errors.append(f"cell {index + 1}: a statement ran longer than {case_seconds} s; stopped")
             except BaseException as exc:  # noqa: BLE001 - a broken statement must not stop the others
-                cell_errors.append(f"cell {index + 1}: {type(exc).__name__}: {exc}"[:300])
+                first = statement.strip().splitlines()[0][:120] if statement.strip() else ""
+                cell_errors.append(f"cell {index + 1}: {first}: {type(exc).__name__}: {exc}"[:400])
             finally:
                 alarm(0)
-    if start == 0:
-        (folder / "cells.json").write_text(dumps({"errors": cell_errors}))
+    channel.send({"kind": "cells", "errors": cell_errors if start == 0 else []})
 
     for n, item in enumerate(program["exercises"]):
         if n < start:
@@ -374,12 +467,9 @@ def run(folder: Path, skip=(), start: int = 0) -> None:
         # forbidden callables, by the file that defines them and their qualified names (None: all of that file)
         forbidden = [(entry["path"], None if entry["names"] is None else frozenset(entry["names"]), entry["name"])
                      for entry in item["forbidden"] if entry.get("path")]
-        # compiled functions (no Python code): matched by their top-level module and name when called
-        builtins_forbidden = {(e["builtin"][0], e["builtin"][1]): e["name"] for e in item["forbidden"]
-                              if e.get("builtin")}
         matched_cache = {}
 
-        def matches(code):
+        def matches(code, forbidden=forbidden, matched_cache=matched_cache):
             qualname = getattr(code, "co_qualname", code.co_name)
             key = (code.co_filename, qualname)
             if key not in matched_cache:
@@ -389,42 +479,33 @@ def run(folder: Path, skip=(), start: int = 0) -> None:
                                            or any(q.rsplit(".", 1)[-1] == qualname for q in names))]
             return matched_cache[key]
 
-        spec = json.loads((folder / f"cases-{n}.json").read_text())
-        with np.load(folder / f"cases-{n}.npz", allow_pickle=False) as data:
-            arrays = {k: data[k] for k in data.files}
+        state["matches"] = matches
+        # compiled functions (no Python code): matched by their top-level module and name when called
+        state["builtins"] = {(e["builtin"][0], e["builtin"][1]): e["name"] for e in item["forbidden"]
+                             if e.get("builtin")}
         fn = namespace.get(item["function"])
         adapter = adapters.get(item.get("adapter") or "")
-        outcomes, results = [], {}
-        for c, case in enumerate(spec["cases"]):
+        for c, case in enumerate(specs[n]["cases"]):
+            channel.send({"kind": "case", "exercise": n, "case": c})
             if not callable(fn):
-                outcomes.append({"status": "missing"})
+                channel.send({"kind": "result", "exercise": n, "case": c, "record": {"status": "missing"}})
                 continue
-            _progress(folder, stage="case", exercise=n, case=c)
-            args = decode(case["args"], arrays)
-            kwargs = decode(case["kwargs"], arrays)
+            args = decode(case["args"], case_arrays[n])
+            kwargs = decode(case["kwargs"], case_arrays[n])
             pristine = deepcopy((args, kwargs))
-            hits = set()
             del stub_calls[:]
-
-            def recorder(frame, event, arg):
-                if event == "call":
-                    found = matches(frame.f_code)
-                    if found:
-                        hits.update(found)
-                elif event == "c_call" and builtins_forbidden:
-                    module = (getattr(arg, "__module__", None) or "").split(".")[0]
-                    name = builtins_forbidden.get((module, getattr(arg, "__name__", "")))
-                    if name:
-                        hits.add(name)
-
+            state["hits"], state["forked"] = set(), False
             tampered = False
+            results: dict = {}
             start_time = perf_counter()
             alarm(case_seconds)
             try:
+                state["active"] = True
                 setprofile(recorder)
                 try:
                     value = adapter(torch_module, fn, args, kwargs) if adapter else fn(*args, **kwargs)
                 finally:
+                    state["active"] = False
                     tampered = getprofile() is not recorder
                     setprofile(None)
                     alarm(0)
@@ -434,55 +515,27 @@ def run(folder: Path, skip=(), start: int = 0) -> None:
             except BaseException as exc:  # noqa: BLE001 - reported, never raised
                 record = {"status": "raised", "type": type(exc).__name__,
                           "mro": [k.__name__ for k in type(exc).__mro__], "message": str(exc)[:300]}
+            state["active"] = False
             record["seconds"] = perf_counter() - start_time
-            hits.update(stub_calls)
+            hits = set(state["hits"]) | set(stub_calls)
+            if state["forked"]:
+                hits.add("os.fork: another process, where calls cannot be seen")
             if hits:
-                record = {"status": "forbidden", "calls": sorted(hits)}
+                record, results = {"status": "forbidden", "calls": sorted(hits)}, {}
             elif tampered:
-                record = {"status": "tampered"}
+                record, results = {"status": "tampered"}, {}
             elif record["status"] == "ok" and not _same(pristine, (args, kwargs)):
-                record = {"status": "mutated"}
-            outcomes.append(record)
+                record, results = {"status": "mutated"}, {}
+            channel.send({"kind": "result", "exercise": n, "case": c, "record": record}, results)
             if record["status"] == "timeout":
                 break  # the function may never return: later cases would only burn the time limit
-        savez(folder / f"result-{n}.npz", **results)
-        (folder / f"result-{n}.json").write_text(dumps({"cases": outcomes}))
-    _progress(folder, stage="done")
-
-
-def supervise(folder: Path, attempts: int = 12) -> None:
-    """Run :func:`run` in child interpreters until every exercise has a result: a statement or a case that ends the
-    interpreter (``os._exit``, a crash) is skipped or recorded as crashed, and the rest goes on."""
-    import subprocess
-
-    folder = Path(folder)
-    program = json.loads((folder / "program.json").read_text())
-    skip: list = []
-    start = 0
-    for _ in range(attempts):
-        (folder / "progress.json").unlink(missing_ok=True)
-        subprocess.run([sys.executable, "-I", __file__, "--child", str(folder), json.dumps(skip), str(start)],
-                       stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL)
-        try:
-            state = json.loads((folder / "progress.json").read_text())
-        except (OSError, ValueError):
-            return  # died before starting: nothing more to learn
-        if state.get("stage") == "done":
-            return
-        if state.get("stage") == "cell":
-            skip.append([state["cell"], state["statement"]])
-        elif state.get("stage") == "case":
-            n = state["exercise"]
-            (folder / f"result-{n}.json").write_text(json.dumps(
-                {"cases": [{"status": "crashed", "case": state["case"]}]}))
-            np.savez(folder / f"result-{n}.npz")
-            start = n + 1
-            if start >= len(program["exercises"]):
-                return
+    channel.send({"kind": "done"})
 
 
 if __name__ == "__main__":  # pragma: no cover - run in the sandbox by the grader
-    if sys.argv[1] == "--child":
-        run(Path(sys.argv[2]), json.loads(sys.argv[3]), int(sys.argv[4]))
-    else:
-        supervise(Path(sys.argv[1]))
+    import os
+
+    if sys.argv[1] != "--child":
+        raise SystemExit("usage: cleanroom.py --child FOLDER FD SKIP START")
+    run(Path(sys.argv[2]), int(sys.argv[3]), json.loads(sys.argv[4]), int(sys.argv[5]))
+    os._exit(0)  # nothing of the student's code (atexit handlers, threads) runs after the last report

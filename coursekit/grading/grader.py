@@ -28,11 +28,13 @@ import inspect
 import json
 import multiprocessing
 import os
+import re
 import shutil
 import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import traceback
 from dataclasses import dataclass, field, asdict
@@ -40,9 +42,10 @@ from pathlib import Path
 
 import numpy as np
 
-from . import sandbox
+from . import kernel, room, sandbox
 from .check import SEED_ENV, case_rng
-from .cleanroom import Unusable, decode_result, encode
+from .cleanroom import Unusable, decode_result
+from .collect import Collected, collect_submissions
 from .registry import Exercise, exercises, resolve
 
 __all__ = ["GradeOptions", "StudentResult", "ClassReport", "grade_class", "collect_submissions"]
@@ -58,6 +61,7 @@ class GradeOptions:
     limits: sandbox.Limits = sandbox.Limits()
     case_seconds: int = 60
     require_sandbox: bool = False
+    max_result_mb: float = 256.0  # what the clean room may return per exercise group, in MiB
 
 
 @dataclass
@@ -82,6 +86,7 @@ class ClassReport:
     feedback_dir: Path
     log_dir: Path
     sandboxed: bool
+    refused: list = field(default_factory=list)  # entries of --submissions that were not collected, with why
 
     def table(self, max_students_per_exercise: int = 8) -> str:
         width = max([16] + [len(r.student) + 2 for r in self.results])
@@ -178,10 +183,29 @@ def _prepare(assignment: str, seed: int) -> list[_Prepared]:
     return prepared
 
 
-def _verdict(prep: _Prepared, outcome: dict, arrays: dict) -> tuple[bool, str]:
+def _not_allowed(text: str, modules) -> str | None:
+    """The package an ``ImportError`` message names, when it is installed but not allowed to the exercise."""
+    import importlib.util
+
+    found = re.search(r"No module named '([\w.]+)'", text or "")
+    top = found.group(1).split(".")[0] if found else None
+    if top and top not in modules:
+        try:
+            if importlib.util.find_spec(top) is not None:
+                return top
+        except (ImportError, ValueError):
+            pass
+    return None
+
+
+def _verdict(prep: _Prepared, outcome: dict, arrays: dict, cell_errors=()) -> tuple[bool, str]:
     """Whether every case agrees with the reference, else the first reason, in a line."""
     records = outcome.get("cases", [])
     fn = prep.exercise.function
+    allowed = " and ".join(sorted(prep.exercise.modules)) + " and Python's standard library"
+    # imports of the solution cells (not the setup cell, cell 1) that failed for want of a package not allowed here
+    blocked = [(top, error) for top, error in ((_not_allowed(e, prep.exercise.modules), e) for e in cell_errors)
+               if top and not error.startswith("cell 1:")]
     for i, (case, (value, error)) in enumerate(zip(prep.cases, prep.expected)):
         where = f"case {i + 1} of {len(prep.cases)}" + (f" ({case.label})" if case.label else "")
         if i >= len(records):
@@ -191,9 +215,12 @@ def _verdict(prep: _Prepared, outcome: dict, arrays: dict) -> tuple[bool, str]:
         if status == "missing":
             return False, f"no function `{fn}` defined in the solution cells"
         if status == "forbidden":
-            return False, f"`{fn}` calls {', '.join(rec['calls'])}, which the exercise forbids"
+            return False, f"`{fn}` calls {', '.join(map(str, rec.get('calls', [])))[:300]}, which the exercise forbids"
         if status == "tampered":
-            return False, f"`{fn}` changed the interpreter's profiler while it ran"
+            return False, f"`{fn}` wrote on the grader's channel or switched off its call recorder" + (
+                f" ({rec['why']})" if rec.get("why") else "")
+        if status == "too_large":
+            return False, f"`{fn}` returned more data than the grader accepts on {where}"
         if status == "timeout":
             return False, f"`{fn}` ran longer than {rec.get('seconds')} s on {where}"
         if status == "crashed":
@@ -208,6 +235,12 @@ def _verdict(prep: _Prepared, outcome: dict, arrays: dict) -> tuple[bool, str]:
         if status == "raised":
             if rec.get("type") == "NotImplementedError":
                 return False, f"`{fn}` is not implemented"
+            top = _not_allowed(rec.get("message", ""), prep.exercise.modules)
+            missing = re.search(r"name '(\w+)' is not defined", rec.get("message", ""))
+            if not top and missing and rec.get("type") == "NameError":
+                top = next((t for t, error in blocked if re.search(rf"\b{missing.group(1)}\b", error)), None)
+            if top:
+                return False, f"`{fn}` uses {top}, which this exercise does not allow (only {allowed})"
             return False, f"`{fn}` raised {rec.get('type')}: {rec.get('message', '')[:120]} on {where}"
         given = decode_result(rec["result"], arrays)
         if isinstance(given, Unusable) or (isinstance(given, tuple) and any(isinstance(g, Unusable) for g in given)):
@@ -222,7 +255,8 @@ def _verdict(prep: _Prepared, outcome: dict, arrays: dict) -> tuple[bool, str]:
 # one student, in a worker process
 
 
-def _api(root: Path, options: GradeOptions, sandboxed: bool, uid: int = sandbox.SANDBOX_UID, execute: bool = True):
+def _api(root: Path, options: GradeOptions, sandboxed: bool, uid: int = sandbox.SANDBOX_UID, execute: bool = True,
+         scratch: Path | None = None):
     from nbgrader.apps import NbGraderAPI
     from traitlets.config import Config
     from traitlets.config.loader import PyFileConfigLoader
@@ -246,6 +280,8 @@ def _api(root: Path, options: GradeOptions, sandboxed: bool, uid: int = sandbox.
         extra.SandboxedKernelManager.processes = options.limits.processes
         extra.SandboxedKernelManager.file_mb = options.limits.file_mb
         extra.SandboxedKernelManager.uid = uid
+        extra.SandboxedKernelManager.scratch_mb = options.limits.scratch_mb
+        extra.SandboxedKernelManager.scratch_root = str(scratch or "")
     # several workers write the gradebook: wait for each other's transactions instead of failing
     db_url = config.CourseDirectory.db_url
     if db_url.startswith("sqlite") and "timeout" not in db_url:
@@ -267,6 +303,42 @@ def _find_notebook(folder: Path, assignment: str) -> tuple[Path | None, str]:
     return None, f"no notebook {assignment}.ipynb, and {len(others)} other notebooks: cannot tell which to grade"
 
 
+def _slug(text: str) -> str:
+    return "".join(ch if ch.isalnum() or ch in "-_." else "_" for ch in text)[:40]
+
+
+def _safe_submission(submitted: Path, student: str, assignment: str) -> tuple[str, list[str]]:
+    """Make ``submitted/<student>/<assignment>`` safe to hand to nbgrader, which copies it as the grader.
+
+    A link or anything that is not a plain file or folder is removed (and named in the notes): nbgrader would follow
+    it and copy whatever it points to (another student's work, the solutions, the gradebook) into the graded folder.
+    Returns a reason to refuse the whole submission (the student's folder itself is a link), or "" and the notes.
+    """
+    import stat
+
+    for path in (submitted / student, submitted / student / assignment):
+        try:
+            mode = os.lstat(path).st_mode
+        except FileNotFoundError:
+            return f"no folder {path.relative_to(submitted)}", []
+        if not stat.S_ISDIR(mode):
+            return f"{path.relative_to(submitted)} is a link or a file, not a folder: refused", []
+    notes, removed = [], []
+    for folder, dirs, files in os.walk(submitted / student / assignment, followlinks=False):
+        for name in list(dirs) + files:
+            full = Path(folder) / name
+            mode = os.lstat(full).st_mode
+            if not (stat.S_ISDIR(mode) or stat.S_ISREG(mode)):
+                removed.append(str(full.relative_to(submitted / student / assignment)))
+                full.unlink()
+                if name in dirs:
+                    dirs.remove(name)
+    if removed:
+        notes.append(f"left out {', '.join(removed[:5])}{' ...' if len(removed) > 5 else ''}: links and special "
+                     f"files are not accepted in a submission")
+    return "", notes
+
+
 def _solution_cells(source_nb: Path, submitted_nb) -> list[str]:
     """The clean room's program: the chapter's setup cell (the source's first code cell), then the student's
     solution cells in order."""
@@ -279,59 +351,34 @@ def _solution_cells(source_nb: Path, submitted_nb) -> list[str]:
     return [setup] + solutions
 
 
-def _start_cleanroom(root: Path, assignment: str, notebook, prepared: list, workdir: Path, options: GradeOptions,
-                     sandboxed: bool, uid: int = sandbox.SANDBOX_UID):
-    """Write the clean room's program and cases into ``workdir`` and start it; it runs while the kernel runs."""
-    workdir.mkdir(parents=True, exist_ok=True)
-    program = {"cells": _solution_cells(root / "autograder" / "source" / assignment / f"{assignment}.ipynb",
-                                        notebook),
-               "case_seconds": options.case_seconds,
-               "exercises": [{"id": p.exercise.id, "function": p.exercise.function, "forbidden": p.forbidden,
-                              "adapter": p.exercise.adapter}
-                             for p in prepared]}
-    (workdir / "program.json").write_text(json.dumps(program))
-    for n, p in enumerate(prepared):
-        arrays: dict = {}
-        spec = {"cases": [{"args": encode(tuple(c.args), arrays, f"c{i}"), "kwargs": encode(dict(c.kwargs), arrays,
-                                                                                             f"k{i}")}
-                          for i, c in enumerate(p.cases)]}
-        np.savez(workdir / f"cases-{n}.npz", **arrays)
-        (workdir / f"cases-{n}.json").write_text(json.dumps(spec))
-    shutil.copy2(Path(__file__).with_name("cleanroom.py"), workdir / "cleanroom.py")
-    argv = [sys.executable, "-I", str(workdir / "cleanroom.py"), str(workdir)]
-    if sandboxed:
-        sandbox.prepare_workdir(workdir, uid)
-        import coursekit
-
-        argv = sandbox.wrap(argv, workdir, options.limits, hide=[Path(coursekit.__file__).resolve().parent], uid=uid)
-    with open(workdir.parent / "cleanroom-stderr.txt", "wb") as err:
-        return subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=err)
-
-
-def _finish_cleanroom(proc, workdir: Path, prepared: list, seconds: float, log) -> tuple[list, str]:
-    """Wait for the clean room (at most ``seconds``) and read its results: numbers only, no pickle."""
-    reason = ""
-    try:
-        if proc.wait(timeout=max(seconds, 5)) != 0:
-            reason = f"the clean room stopped with status {proc.returncode}"
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait()
-        reason = f"the clean room ran out of time ({seconds:.0f} s)"
-    outcomes = []
-    for n, _ in enumerate(prepared):
-        result_json = workdir / f"result-{n}.json"
-        if result_json.is_file():
-            try:
-                outcome = json.loads(result_json.read_text())
-                with np.load(workdir / f"result-{n}.npz", allow_pickle=False) as data:
-                    arrays = {k: data[k] for k in data.files}
-                outcomes.append((outcome, arrays))
-                continue
-            except Exception as exc:  # noqa: BLE001 - a corrupt result is a failed exercise
-                log(f"unreadable clean-room result {n}: {exc}")
-        outcomes.append(({"cases": []}, {}))
-    return outcomes, reason
+def _run_cleanrooms(root: Path, assignment: str, notebook, prepared: list, scratch: Path, options: GradeOptions,
+                    sandboxed: bool, uid: int, seconds: float, stderr) -> tuple[list, str]:
+    """The clean rooms' reports, one per exercise of ``prepared``: exercises that allow the same packages share a
+    clean room, which shows only those packages. Returns the outcomes and a note when one ended early."""
+    cells = _solution_cells(root / "autograder" / "source" / assignment / f"{assignment}.ipynb", notebook)
+    groups: dict[tuple, list[int]] = {}
+    for i, p in enumerate(prepared):
+        groups.setdefault(tuple(sorted(set(p.exercise.modules))), []).append(i)
+    outcomes: list = [({"cases": []}, {})] * len(prepared)
+    notes = []
+    deadline = time.monotonic() + seconds
+    for k, (modules, members) in enumerate(groups.items()):
+        folder = room.prepare(scratch / f"room-{k}", cells, [prepared[i] for i in members], options.case_seconds)
+        if sandboxed:
+            def command(arguments, modules=modules):
+                argv = [sys.executable, "-I", f"{sandbox.SEED_PATH}/cleanroom.py", "--child", sandbox.SEED_PATH,
+                        *arguments]
+                return sandbox.wrap(argv, Path("/cleanroom"), options.limits, seed=folder, copy_seed=False,
+                                    packages=modules, uid=uid)
+        else:
+            command = room.plain_command(folder)
+        report = room.run(folder, len(members), command, deadline - time.monotonic(),
+                          max_result_mb=options.max_result_mb, stderr=stderr)
+        for i, (outcome, arrays) in zip(members, report.outcomes):
+            outcomes[i] = ({**outcome, "cell_errors": report.cell_errors}, arrays)
+        if report.reason:
+            notes.append(report.reason)
+    return outcomes, "; ".join(dict.fromkeys(notes))
 
 
 def _note_in_notebook(path: Path, text: str) -> None:
@@ -358,8 +405,61 @@ def _with_retry(fn, attempts: int = 20):
             time.sleep(0.2 * (i + 1))
 
 
+def _start_autograde(api, assignment: str, student: str, logf) -> tuple[int, int]:
+    """nbgrader's autograde (the notebook executed in its sandboxed kernel) in a child process, so that it can be
+    killed with its kernel at a deadline (:func:`_wait_autograde`): a kernel whose channels a student's code broke
+    can make Jupyter's client wait without end, and the grader must still give its verdict in time. Forked before
+    any other thread of the worker starts. Returns the child's pid and the pipe its result comes on."""
+    read_end, write_end = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # pragma: no cover - the child
+        os.close(read_end)
+        try:
+            with contextlib.redirect_stdout(logf), contextlib.redirect_stderr(logf):
+                result = api.autograde(assignment, student, force=True, create=True)
+            data = {k: str(result.get(k) or "")[-200_000:] for k in ("log", "error")}
+            data["success"] = bool(result.get("success"))
+        except BaseException:  # noqa: BLE001
+            data = {"success": False, "log": "", "error": traceback.format_exc()[-20_000:]}
+        os.write(write_end, json.dumps(data).encode())
+        os._exit(0)
+    os.close(write_end)
+    return pid, read_end
+
+
+def _wait_autograde(pid: int, read_end: int, deadline: float) -> tuple[dict, bool]:
+    """nbgrader's result (success, log, error) from :func:`_start_autograde`, and whether ``deadline`` (a
+    ``time.monotonic()`` value) came first, in which case the child and its kernel were killed."""
+    import select
+
+    chunks, stopped = [], False
+    try:
+        while True:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                stopped = True
+                break
+            ready, _, _ = select.select([read_end], [], [], min(left, 5.0))
+            if ready:
+                chunk = os.read(read_end, 1 << 20)
+                if not chunk:
+                    break
+                chunks.append(chunk)
+    finally:
+        os.close(read_end)
+        if stopped:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)  # its kernel's sandbox dies with it (bwrap --die-with-parent)
+        os.waitpid(pid, 0)
+    try:
+        return json.loads(b"".join(chunks)), stopped
+    except ValueError:
+        return {"success": False, "log": "", "error": "the notebook's run ended without a result"}, stopped
+
+
 def _grade_one(root: Path, assignment: str, student: str, prepared: list, options: GradeOptions, sandboxed: bool,
-               kernel_seed: int, log_dir: Path, uid: int = sandbox.SANDBOX_UID) -> StudentResult:
+               kernel_seed: int, log_dir: Path, uid: int = sandbox.SANDBOX_UID,
+               scratch: Path | None = None) -> StudentResult:
     from nbgrader.api import Gradebook, MissingEntry
     import nbformat
 
@@ -378,10 +478,14 @@ def _grade_one(root: Path, assignment: str, student: str, prepared: list, option
         phases[name] = time.monotonic() - start - sum(phases.values())
 
     folder = root / "autograder" / "submitted" / student / assignment
+    refused, notes = _safe_submission(root / "autograder" / "submitted", student, assignment)
+    if refused:
+        result.status, result.reason = "error", refused
+        return result
     path, note = _find_notebook(folder, assignment)
-    notes = [note] if note else []
+    notes += [note] if note else []
     if path is None:
-        result.status, result.reason = "error", note
+        result.status, result.reason = "error", "; ".join(notes)
         return result
     try:
         nbformat.read(path, as_version=4)
@@ -389,7 +493,8 @@ def _grade_one(root: Path, assignment: str, student: str, prepared: list, option
         result.status, result.reason = "error", f"not a readable notebook ({type(exc).__name__}: {str(exc)[:80]})"
         return result
 
-    api = _api(root, options, sandboxed, uid)
+    scratch = Path(tempfile.mkdtemp(prefix=f"student-{_slug(student)}-", dir=scratch))
+    api = _api(root, options, sandboxed, uid, scratch=scratch)
     db_url = api.coursedir.db_url
 
     def reset():
@@ -401,26 +506,37 @@ def _grade_one(root: Path, assignment: str, student: str, prepared: list, option
                 pass
 
     _with_retry(reset)
-    room = Path(tempfile.mkdtemp(prefix=f"cleanroom-{student}-"))
-    try:
-        cleanroom = _start_cleanroom(root, assignment, nbformat.read(path, as_version=4), prepared, room / "room",
-                                     options, sandboxed, uid)
-    except BaseException:
-        shutil.rmtree(room, ignore_errors=True)
-        raise
     phase("prepare")
     os.environ[SEED_ENV] = str(kernel_seed)  # the kernel's in-notebook hidden checks: not the grading seed
-    with contextlib.redirect_stdout(logf), contextlib.redirect_stderr(logf):
-        outcome = api.autograde(assignment, student, force=True, create=True)
+    # the notebook may use the submission's time but for a reserve (the verdicts, the gradebook, the feedback)
+    reserve = min(60.0, 0.15 * options.limits.student_seconds)
+    child, channel = _start_autograde(api, assignment, student, logf)
+    # the clean rooms run beside the kernel, in a thread; their files live in the run's scratch folder
+    verdicts: dict = {}
+
+    def clean_rooms():
+        try:
+            with open(log_dir / f"{student}.cleanroom.txt", "wb") as err:
+                verdicts["outcomes"] = _run_cleanrooms(
+                    root, assignment, nbformat.read(path, as_version=4), prepared, scratch, options, sandboxed, uid,
+                    options.limits.student_seconds - reserve / 2 - (time.monotonic() - start), err)
+        except BaseException as exc:  # noqa: BLE001 - reported as the clean room's failure
+            verdicts["error"] = f"{type(exc).__name__}: {exc}"
+            verdicts["trace"] = traceback.format_exc()
+
+    room_thread = threading.Thread(target=clean_rooms, daemon=True)
+    room_thread.start()
+    outcome, stopped = _wait_autograde(child, channel, start + options.limits.student_seconds - reserve)
     log(outcome.get("log") or "")
     if not outcome.get("success"):
         log(outcome.get("error") or "")
-        notes.append("the notebook could not be run to the end")
+        notes.append("the notebook ran out of time and was stopped" if stopped else
+                     "the notebook could not be run to the end")
         # record the submission all the same (restored test cells, no outputs): the verdict below gives its scores,
         # and the feedback page says what happened
         with contextlib.redirect_stdout(logf), contextlib.redirect_stderr(logf):
             _with_retry(reset)
-            fallback = _api(root, options, sandboxed, uid, execute=False).autograde(
+            fallback = _api(root, options, sandboxed, uid, execute=False, scratch=scratch).autograde(
                 assignment, student, force=True, create=True)
         log(fallback.get("log") or "")
         _note_in_notebook(root / "autograder" / "autograded" / student / assignment / f"{assignment}.ipynb",
@@ -429,11 +545,14 @@ def _grade_one(root: Path, assignment: str, student: str, prepared: list, option
                           "the verdict of running your functions on the visible and hidden cases in a fresh "
                           "interpreter.")
     phase("autograde")
-    remaining = options.limits.student_seconds - (time.monotonic() - start)
-    try:
-        outcomes, cleanroom_reason = _finish_cleanroom(cleanroom, room / "room", prepared, remaining, log)
-    finally:
-        shutil.rmtree(room, ignore_errors=True)
+    room_thread.join(max(options.limits.student_seconds - reserve / 2 - (time.monotonic() - start), 0) + 10)
+    shutil.rmtree(scratch, ignore_errors=True)
+    if "outcomes" in verdicts:
+        outcomes, cleanroom_reason = verdicts["outcomes"]
+    else:
+        log(verdicts.get("trace", "the clean room did not finish"))
+        outcomes = [({"cases": []}, {}) for _ in prepared]
+        cleanroom_reason = f"the clean room failed ({verdicts.get('error', 'it did not finish in time')})"
     if cleanroom_reason:
         notes.append(cleanroom_reason)
     phase("clean room")
@@ -446,7 +565,7 @@ def _grade_one(root: Path, assignment: str, student: str, prepared: list, option
                 gb.add_submission(assignment, student)
             for prep, (out, arrays) in zip(prepared, outcomes):
                 cell = f"test_{prep.exercise.function}"
-                ok, why = _verdict(prep, out, arrays)
+                ok, why = _verdict(prep, out, arrays, out.get("cell_errors", ()))
                 points = float(prep.exercise.points) if ok else 0.0
                 result.exercises[cell] = [points, float(prep.exercise.points), why]
                 try:
@@ -476,14 +595,15 @@ def _grade_one(root: Path, assignment: str, student: str, prepared: list, option
     return result
 
 
-def _worker(root, assignment, student, prepared, options, sandboxed, kernel_seed, log_dir, out_file, uid):
+def _worker(root, assignment, student, prepared, options, sandboxed, kernel_seed, log_dir, out_file, uid, scratch):
     os.setsid()  # the grader kills this whole session (kernel and clean room included) at the time limit
     # everything this worker and its kernels print goes to the student's log, not to the grader's terminal
     log_fd = os.open(log_dir / f"{student}.log", os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
     os.dup2(log_fd, 1)
     os.dup2(log_fd, 2)
     try:
-        result = _grade_one(root, assignment, student, prepared, options, sandboxed, kernel_seed, log_dir, uid)
+        result = _grade_one(root, assignment, student, prepared, options, sandboxed, kernel_seed, log_dir, uid,
+                            Path(scratch))
     except BaseException as exc:  # noqa: BLE001 - one student's failure must not touch the others
         with open(log_dir / f"{student}.log", "a") as fh:
             fh.write(traceback.format_exc())
@@ -492,63 +612,6 @@ def _worker(root, assignment, student, prepared, options, sandboxed, kernel_seed
     Path(out_file).write_text(json.dumps(asdict(result)))
     sys.stdout.flush()
     os._exit(0)
-
-
-# ---------------------------------------------------------------------------------------------------------------
-# submissions from an LMS or another folder
-
-
-def collect_submissions(root: Path, assignment: str, source: Path, log=print) -> list[str]:
-    """Bring submissions into ``autograder/submitted``: from a folder in nbgrader's layout
-    (``SOURCE/<student>/<assignment>/*.ipynb``), or from a zip or folder of files downloaded from an LMS, whose names
-    start with the student's id and end with the notebook's name (``<student>_..._<assignment>.ipynb``), imported
-    with nbgrader's ``zip_collect``. Returns the students found."""
-    source = Path(source).resolve()
-    submitted = root / "autograder" / "submitted"
-    if source.is_dir() and any((d / assignment).is_dir() for d in source.iterdir() if d.is_dir()):
-        if source == submitted.resolve():
-            return sorted(d.name for d in source.iterdir() if (d / assignment).is_dir())
-        students = []
-        for d in sorted(source.iterdir()):
-            if (d / assignment).is_dir():
-                target = submitted / d.name / assignment
-                shutil.rmtree(target, ignore_errors=True)
-                shutil.copytree(d / assignment, target)
-                students.append(d.name)
-        return students
-    return _zip_collect(root, assignment, source, log)
-
-
-def _zip_collect(root: Path, assignment: str, source: Path, log) -> list[str]:
-    from traitlets.config import Config
-    from traitlets.config.loader import PyFileConfigLoader
-    from nbgrader.apps.zipcollectapp import ZipCollectApp
-
-    downloaded = root / "autograder" / "downloaded" / assignment
-    archive = downloaded / "archive"
-    shutil.rmtree(downloaded, ignore_errors=True)
-    archive.mkdir(parents=True)
-    if source.is_file():
-        shutil.copy2(source, archive / source.name)
-    elif source.is_dir():
-        for f in source.rglob("*"):
-            if f.is_file():
-                shutil.copy2(f, archive / f.name)
-    else:
-        raise FileNotFoundError(f"no submissions at {source}")
-    config = PyFileConfigLoader("nbgrader_config.py", path=str(root / "autograder")).load_config()
-    extra = Config()
-    extra.FileNameCollectorPlugin.named_regexp = (
-        r"^(?P<student_id>[A-Za-z0-9.\-]+)_(?:.*_)?(?P<file_id>" + assignment + r"\.ipynb)$")
-    extra.ZipCollectApp.force = True
-    config.merge(extra)
-    app = ZipCollectApp(config=config)
-    app.coursedir.assignment_id = assignment
-    app.initialize([])
-    app.coursedir.assignment_id = assignment
-    app.start()
-    submitted = root / "autograder" / "submitted"
-    return sorted(d.name for d in submitted.iterdir() if (d / assignment / f"{assignment}.ipynb").is_file())
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -566,18 +629,23 @@ def grade_class(root: Path, assignment: str, submissions: Path | None = None, st
     root = Path(root).resolve()
     if not exercises(assignment):
         raise ValueError(f"no exercise of {assignment} in the registry")
+    collected = Collected()
     if submissions is not None:
-        found = collect_submissions(root, assignment, submissions, log)
-        students = students or found
+        collected = collect_submissions(root, assignment, submissions, log)
+        students = students or collected.students
     submitted = root / "autograder" / "submitted"
     students = students or (sorted(p.name for p in submitted.iterdir() if (p / assignment).is_dir())
                             if submitted.is_dir() else [])
     if not students:
         raise FileNotFoundError(f"no submission of {assignment} in autograder/submitted/<student>/{assignment}/")
-    sandboxed = sandbox.available()
+    why = sandbox.problem()
+    sandboxed = why is None
     if not sandboxed:
         if options.require_sandbox:
-            raise RuntimeError("the sandbox is required but bubblewrap (bwrap) is not available")
+            raise RuntimeError(f"the sandbox is required but not available: {why}")
+        if shutil.which("bwrap"):
+            # installed but unusable here: grading unprotected by accident would be worse than not grading
+            raise RuntimeError(f"the sandbox cannot be used: {why}")
         bar = "!" * 78
         log(f"{bar}\nWARNING: bubblewrap (bwrap) is not available: student code runs with YOUR permissions, with "
             f"network\nand without limits. Install it (Debian/Ubuntu: apt-get install bubblewrap) before grading "
@@ -608,7 +676,7 @@ def grade_class(root: Path, assignment: str, submissions: Path | None = None, st
                 slot = free_slots.pop(0)
                 uid = sandbox.SANDBOX_UID if jobs == 1 else _SLOT_UID_BASE + slot
                 proc = ctx.Process(target=_worker, args=(root, assignment, student, prepared, options, sandboxed,
-                                                         kernel_seed, log_dir, str(out_file), uid))
+                                                         kernel_seed, log_dir, str(out_file), uid, tmp))
                 proc.start()
                 running[student] = (proc, out_file, time.monotonic(), slot)
             time.sleep(0.05)
@@ -631,6 +699,9 @@ def grade_class(root: Path, assignment: str, submissions: Path | None = None, st
                         reason="the grading of this submission was stopped at the time limit" if over else
                         "the grading of this submission ended without a result (see its log)")
                 bar.update(1)
+    for student, notes in collected.notes.items():
+        if student in results:
+            results[student].reason = "; ".join([*notes, results[student].reason] if results[student].reason else notes)
     ordered = [results[s] for s in students]
     cells = [f"test_{p.exercise.function}" for p in prepared]
     out.mkdir(parents=True, exist_ok=True)
@@ -642,4 +713,5 @@ def grade_class(root: Path, assignment: str, submissions: Path | None = None, st
         for r in ordered:
             writer.writerow([r.student, assignment, r.score, r.max_score, r.status, r.reason,
                              " ".join(r.suspected), *[r.exercises.get(c, [""])[0] for c in cells]])
-    return ClassReport(assignment, ordered, cells, csv_path, root / "autograder" / "feedback", log_dir, sandboxed)
+    return ClassReport(assignment, ordered, cells, csv_path, root / "autograder" / "feedback", log_dir, sandboxed,
+                       collected.refused)

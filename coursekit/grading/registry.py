@@ -67,6 +67,11 @@ class Exercise:
         :data:`coursekit.grading.cleanroom.ADAPTERS`, which builds those objects from the case's arrays, calls the
         function and turns its result into numbers (the reference is called the same way). Empty: the function is
         called on the case as it is.
+    modules : tuple of str
+        The packages the student's function may use (top-level import names), besides Python's standard library:
+        ``("numpy",)`` for most classical exercises. When grading, the clean room shows only these packages (and what
+        they need to import); everything else (scikit-learn, SciPy, scikit-image, coursekit) is not there to be
+        called, whatever route a call takes. ``check`` reports a call into any other package the same way.
     """
 
     id: str
@@ -79,6 +84,7 @@ class Exercise:
     forbidden: tuple = ()
     hint: str = ""
     adapter: str = ""
+    modules: tuple = ("numpy",)
 
     @property
     def all_forbidden(self) -> tuple:
@@ -129,6 +135,10 @@ def register(exercise: Exercise) -> Exercise:
         raise ValueError(f"exercise id {exercise.id!r} is registered twice")
     if exercise.points <= 0:
         raise ValueError(f"exercise {exercise.id!r}: points must be positive, got {exercise.points}")
+    if isinstance(exercise.modules, str) or not all(isinstance(m, str) and m.isidentifier()
+                                                     for m in exercise.modules):
+        raise TypeError(f"exercise {exercise.id!r}: modules must be a tuple of top-level package names, got "
+                        f"{exercise.modules!r}")
     if exercise.adapter:
         from .cleanroom import ADAPTERS
 

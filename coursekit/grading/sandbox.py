@@ -5,11 +5,14 @@ Inside the sandbox a process
 - runs as an unprivileged user with no capabilities: a real unprivileged uid of its own (65534 ``nobody``, or one
   per parallel worker) when the grader runs as root, else uid 65534 in a user namespace mapped to the grader's user;
 - sees only what it needs, read-only: the system's ``/usr``, ``/lib``, a few files of ``/etc``, this Python
-  installation and its environment, and the ``coursekit`` package; the only writable folder is its own private copy
-  of one student's submission, plus a private ``/tmp``; the gradebook, ``solutions/``, ``autograder/source``, other
+  installation and its environment (or, for the clean room, only the packages an exercise allows), and the
+  ``coursekit`` package where the kernel needs it; the gradebook, ``solutions/``, ``autograder/`` itself, other
   students and the grader's home are not there at all;
+- writes only to memory-backed folders of a fixed size, private to it and gone when it ends: its working folder
+  (a copy of the files it is given) and ``/tmp``. Nothing it writes reaches the grader's file system, so a link it
+  plants or a file it fills is never seen by the grader;
 - has no network, loopback included (a network namespace of its own), its own process, IPC and host-name
-  namespaces, and dies with the grader;
+  namespaces, an empty environment apart from what the grader sets, and dies with the grader;
 - is limited in memory (address space per process), number of processes, and size of the files it writes
   (:class:`Limits`); wall time is limited by the grader, which kills the whole sandbox.
 
@@ -20,18 +23,23 @@ says so loudly.
 from __future__ import annotations
 
 import functools
+import importlib.metadata
 import os
+import re
 import shutil
 import subprocess
 import sys
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-__all__ = ["Limits", "available", "wrap", "prepare_workdir", "SANDBOX_UID", "readonly_paths"]
+__all__ = ["SEED_PATH", "Limits", "available", "problem", "wrap", "copy_regular_files", "SANDBOX_UID", "readonly_paths",
+           "package_entries"]
 
 SANDBOX_UID = 65534  # nobody
 
 _ETC_FILES = ("passwd", "group", "nsswitch.conf", "ld.so.cache", "localtime", "hosts", "fonts")
+SEED_PATH = _SEED = "/.seed"  # where the grader's files for the sandbox are seen, read-only
 
 
 @dataclass(frozen=True)
@@ -52,6 +60,9 @@ class Limits:
         Wall time of a whole submission: its notebook and its clean-room verdict together.
     output_mb : float
         Output a notebook may produce (text and images together) before the grader stops recording and interrupts.
+    scratch_mb : int
+        Size of each of the sandbox's two writable folders (its working folder and ``/tmp``), in MiB. They live in
+        memory, so together they bound what a submission can take from the grading machine's memory by writing.
     """
 
     memory_mb: int = 4096
@@ -60,43 +71,33 @@ class Limits:
     cell_seconds: int = 600
     student_seconds: int = 1200
     output_mb: float = 20.0
+    scratch_mb: int = 256
 
     def __post_init__(self):
-        for name in ("memory_mb", "processes", "file_mb", "cell_seconds", "student_seconds"):
+        for name in ("memory_mb", "processes", "file_mb", "cell_seconds", "student_seconds", "scratch_mb"):
             value = getattr(self, name)
-            if not isinstance(value, int) or value < 1:
+            if isinstance(value, bool) or not isinstance(value, int):
+                raise TypeError(f"Limits.{name} must be an int, got {type(value).__name__} {value!r}")
+            if value < 1:
                 raise ValueError(f"Limits.{name} must be a positive integer, got {value!r}")
         if not self.output_mb > 0:
             raise ValueError(f"Limits.output_mb must be positive, got {self.output_mb!r}")
 
 
-@functools.lru_cache(maxsize=1)
-def available() -> bool:
-    """Whether bubblewrap is installed and can create the namespaces the sandbox needs on this machine."""
-    bwrap = shutil.which("bwrap")
-    if not bwrap:
-        return False
-    probe = [bwrap, "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc", "--unshare-net", "--unshare-pid",
-             "--die-with-parent"]
-    if os.geteuid() != 0:
-        probe += ["--unshare-user"]
-    try:
-        return subprocess.run(probe + ["true"], capture_output=True, timeout=20).returncode == 0
-    except (OSError, subprocess.SubprocessError):
-        return False
+# ---------------------------------------------------------------------------------------------------------------
+# what the sandbox sees
 
 
-def readonly_paths() -> list[Path]:
-    """What a sandboxed Python needs to see: this environment, its base installation, and coursekit."""
+def readonly_paths(with_coursekit: bool = True) -> list[Path]:
+    """What a sandboxed Python needs to see: this environment, its base installation, and (for kernels) coursekit."""
     import coursekit
 
-    paths = {Path(sys.prefix).resolve(), Path(sys.base_prefix).resolve(), Path(sys.executable).resolve().parent,
-             Path(coursekit.__file__).resolve().parent}
+    paths = {Path(sys.prefix).resolve(), Path(sys.base_prefix).resolve(), Path(sys.executable).resolve().parent}
+    if with_coursekit:
+        paths.add(Path(coursekit.__file__).resolve().parent)
     # a sandboxed interpreter must import exactly what the grader imports
-    for entry in sys.path:
-        p = Path(entry).resolve() if entry else None
-        if p and p.is_dir() and "site-packages" in p.parts:
-            paths.add(p)
+    for p in _site_packages():
+        paths.add(p)
     # keep the outermost paths only
     ordered = sorted(paths, key=lambda p: len(p.parts))
     kept: list[Path] = []
@@ -106,14 +107,65 @@ def readonly_paths() -> list[Path]:
     return kept
 
 
-def prepare_workdir(path: Path, uid: int = SANDBOX_UID) -> None:
-    """Make ``path`` (a private copy of one submission) writable by the sandbox user ``uid``, and nothing else."""
-    if os.geteuid() != 0:
-        return  # the sandbox user is mapped to the grader's own user
-    for folder, dirs, files in os.walk(path):
-        os.chown(folder, uid, uid)
-        for name in files:
-            os.chown(os.path.join(folder, name), uid, uid, follow_symlinks=False)
+def _site_packages() -> list[Path]:
+    return [Path(e).resolve() for e in sys.path if e and "site-packages" in Path(e).parts and Path(e).is_dir()]
+
+
+def _top_entries(dist) -> set[str]:
+    """The top-level names a distribution installs into site-packages (packages, modules, its metadata folder)."""
+    entries = set()
+    for f in dist.files or ():
+        parts = Path(str(f)).parts
+        if parts and parts[0] not in ("..", "/") and not parts[0].endswith(".pth"):
+            entries.add(parts[0])
+    return entries
+
+
+def _requirements(dist) -> list[str]:
+    """Names of the distributions ``dist`` needs at run time (extras and other platforms left out)."""
+    from packaging.requirements import InvalidRequirement, Requirement
+
+    names = []
+    for text in dist.requires or ():
+        try:
+            req = Requirement(text)
+        except InvalidRequirement:
+            continue
+        if req.marker is not None:
+            try:
+                if not req.marker.evaluate({"extra": ""}):
+                    continue
+            except Exception:  # noqa: BLE001 - an unknown marker: be conservative, leave it out
+                continue
+        names.append(req.name)
+    return names
+
+
+@functools.lru_cache(maxsize=32)
+def package_entries(modules: tuple[str, ...]) -> frozenset[str]:
+    """The site-packages entries that importing ``modules`` (top-level names, e.g. ``("numpy",)``) needs: the
+    distributions that provide them and every distribution those require, with their metadata."""
+    providers = importlib.metadata.packages_distributions()
+    canonical = lambda name: re.sub(r"[-_.]+", "-", name).lower()  # noqa: E731
+    todo = [d for m in modules for d in providers.get(m, [])]
+    seen: set[str] = set()
+    entries: set[str] = set()
+    while todo:
+        name = canonical(todo.pop())
+        if name in seen:
+            continue
+        seen.add(name)
+        try:
+            dist = importlib.metadata.distribution(name)
+        except importlib.metadata.PackageNotFoundError:
+            continue
+        entries |= _top_entries(dist)
+        todo += _requirements(dist)
+    return frozenset(entries)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# the command line
 
 
 def _dir_chain(path: Path) -> list[str]:
@@ -137,22 +189,45 @@ def _user_processes() -> int:
     return count
 
 
-def wrap(argv: list[str], workdir: Path, limits: Limits, env: dict | None = None, hide=(),
-         uid: int = SANDBOX_UID, writable=()) -> list[str]:
-    """The command line that runs ``argv`` in the sandbox, with ``workdir`` as its only writable folder and cwd.
+def _environment_binds(packages) -> list[str]:
+    """Read-only binds of the Python installation: everything, or only the site-packages entries of ``packages``."""
+    args = []
+    for path in readonly_paths(with_coursekit=packages is None):
+        args += _dir_chain(path) + ["--ro-bind", str(path), str(path)]
+    if packages is not None:
+        keep = package_entries(tuple(sorted(set(packages))))
+        for site in _site_packages():
+            # an empty folder over site-packages, then only the allowed entries bound back into it
+            args += ["--perms", "0755", "--tmpfs", str(site)]
+            for name in sorted(os.listdir(site)):
+                if name in keep:
+                    args += ["--ro-bind", str(site / name), str(site / name)]
+    return args
 
-    ``hide`` lists folders the sandbox must not see even where they lie inside what it sees (the clean room hides
-    coursekit itself). ``uid`` is the user the sandbox runs as when the grader is root: the grader gives each
-    parallel worker its own, so that one submission's process bomb cannot starve another's. ``writable`` lists
-    further private folders it may write (the kernel's socket folder).
+
+def wrap(argv: list[str], workdir: Path, limits: Limits, *, seed: Path | None = None, copy_seed: bool = True,
+         packages=None, uid: int = SANDBOX_UID, writable=(), env: dict | None = None) -> list[str]:
+    """The command line that runs ``argv`` in the sandbox, with a private writable ``workdir`` as its folder.
+
+    ``workdir`` is a path as the sandboxed program sees it: an empty memory-backed folder of ``limits.scratch_mb``
+    MiB is mounted there (nothing on the grader's disk at that path is visible or changed). ``seed``, a folder of the
+    grader's, is seen read-only at ``/.seed`` and, unless ``copy_seed`` is false, copied into ``workdir`` before
+    ``argv`` starts (prepare it with :func:`copy_regular_files`).
+    ``packages`` restricts the Python environment to the site-packages entries those top-level modules need
+    (coursekit is then absent too); None shows all of it, coursekit included. ``uid`` is the user the sandbox runs
+    as when the grader is root: the grader gives each parallel worker its own, so that one submission's process
+    bomb cannot starve another's. ``writable`` lists folders of the grader's the sandbox may write (the kernel's
+    socket folder). ``env`` adds environment variables; nothing else of the grader's environment goes in (bwrap
+    itself is started with an empty environment, so not even ``/proc/1/environ`` shows the grader's).
     """
     bwrap = shutil.which("bwrap")
     if not bwrap:
         raise RuntimeError("bubblewrap (bwrap) is not installed: the sandbox is not available")
-    workdir = Path(workdir).resolve()
-    args = [bwrap, "--die-with-parent", "--new-session", "--unshare-net", "--unshare-pid", "--unshare-ipc",
-            "--unshare-uts", "--hostname", "sandbox", "--clearenv",
-            "--perms", "1777", "--tmpfs", "/tmp", "--dev", "/dev", "--proc", "/proc"]
+    workdir = Path(workdir)
+    size = str(limits.scratch_mb * 2**20)
+    args = ["/usr/bin/env", "-i", bwrap, "--die-with-parent", "--new-session", "--unshare-net", "--unshare-pid",
+            "--unshare-ipc", "--unshare-uts", "--hostname", "sandbox", "--clearenv",
+            "--perms", "1777", "--size", size, "--tmpfs", "/tmp", "--dev", "/dev", "--proc", "/proc"]
     for top in ("/usr", "/bin", "/lib", "/lib64", "/sbin"):
         if os.path.exists(top):
             args += ["--ro-bind", top, top] if not os.path.islink(top) else ["--symlink", os.readlink(top), top]
@@ -160,17 +235,14 @@ def wrap(argv: list[str], workdir: Path, limits: Limits, env: dict | None = None
     for name in _ETC_FILES:
         if os.path.exists(f"/etc/{name}"):
             args += ["--ro-bind", f"/etc/{name}", f"/etc/{name}"]
-    hidden = [Path(h).resolve() for h in hide]
-    bound = [p for p in readonly_paths() if p not in hidden]
-    for path in bound:
-        args += _dir_chain(path) + ["--ro-bind", str(path), str(path)]
-    for path in hidden:
-        if any(b in path.parents for b in bound):
-            args += ["--perms", "0755", "--tmpfs", str(path)]
+    args += _environment_binds(packages)
     for extra in writable:
         extra = Path(extra).resolve()
         args += _dir_chain(extra) + ["--bind", str(extra), str(extra)]
-    args += _dir_chain(workdir) + ["--bind", str(workdir), str(workdir), "--chdir", str(workdir)]
+    if seed is not None:
+        args += ["--ro-bind", str(Path(seed).resolve()), _SEED]
+    args += _dir_chain(workdir) + ["--perms", "1777", "--size", size,
+                                   "--tmpfs", str(workdir), "--chdir", str(workdir)]
     home = "/tmp/home"
     base_env = {
         "PATH": f"{Path(sys.executable).parent}:/usr/bin:/bin",
@@ -192,4 +264,89 @@ def wrap(argv: list[str], workdir: Path, limits: Limits, env: dict | None = None
         nproc += _user_processes()  # RLIMIT_NPROC counts the grader's own processes too
     limit = ["/usr/bin/prlimit", f"--as={limits.memory_mb * 2**20}", f"--nproc={nproc}",
              f"--fsize={limits.file_mb * 2**20}", "--core=0", "--"]
-    return args + ["--"] + drop + limit + list(argv)
+    prelude = ["/bin/sh", "-c", f'cp -R {_SEED}/. . && exec "$@"', "sandbox"] if seed is not None and copy_seed \
+        else []
+    return args + ["--"] + drop + limit + prelude + list(argv)
+
+
+def copy_regular_files(source: Path, target: Path, max_mb: float | None = None) -> list[str]:
+    """Copy the regular files and folders of ``source`` into ``target`` without following any link.
+
+    Links, sockets, pipes and devices are left out; returns their paths (relative to ``source``), so that the
+    caller can say what was refused. Every file is opened with ``O_NOFOLLOW`` and checked to be the regular file it
+    was listed as. Modes are not copied: files are 0644, folders 0755. With ``max_mb`` a file larger than that is
+    left out too (and named).
+    """
+    source, target = Path(source), Path(target)
+    refused: list[str] = []
+    target.mkdir(parents=True, exist_ok=True)
+    os.chmod(target, 0o755)
+    with os.scandir(source) as entries:
+        for entry in sorted(entries, key=lambda e: e.name):
+            rel = entry.name
+            if entry.is_symlink():
+                refused.append(f"{rel} (a link)")
+            elif entry.is_dir(follow_symlinks=False):
+                refused += [f"{rel}/{r}" for r in copy_regular_files(Path(entry.path), target / entry.name, max_mb)]
+            elif entry.is_file(follow_symlinks=False):
+                if max_mb is not None and entry.stat(follow_symlinks=False).st_size > max_mb * 2**20:
+                    refused.append(f"{rel} (larger than {max_mb:g} MiB)")
+                    continue
+                try:
+                    fd = os.open(entry.path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+                except OSError:
+                    refused.append(f"{rel} (unreadable)")
+                    continue
+                with open(fd, "rb") as src:
+                    if not _is_regular(os.fstat(src.fileno())):
+                        refused.append(f"{rel} (not a regular file)")
+                        continue
+                    out = os.open(target / entry.name, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o644)
+                    with open(out, "wb") as dst:
+                        shutil.copyfileobj(src, dst)
+                os.chmod(target / entry.name, 0o644, follow_symlinks=False)
+            else:
+                refused.append(f"{rel} (not a regular file)")
+    return refused
+
+
+def _is_regular(st) -> bool:
+    import stat
+
+    return stat.S_ISREG(st.st_mode)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# can it run here?
+
+
+@functools.lru_cache(maxsize=1)
+def problem() -> str | None:
+    """None when the sandbox works on this machine as this user; else why not, in a sentence.
+
+    The probe starts a sandboxed Python exactly as the grader will (the same binds, limits and user), so that a
+    folder the grader's user cannot bind (an interpreter under another user's home, say) is found before grading.
+    """
+    if not shutil.which("bwrap"):
+        return "bubblewrap (bwrap) is not installed (Debian/Ubuntu: apt-get install bubblewrap)"
+    with tempfile.TemporaryDirectory(prefix="coursekit-probe-") as seed:
+        Path(seed, "probe.txt").write_text("ok")
+        os.chmod(seed, 0o755)
+        os.chmod(Path(seed, "probe.txt"), 0o644)
+        argv = wrap([sys.executable, "-I", "-c", "import numpy; print(open('probe.txt').read())"],
+                    Path("/tmp/coursekit-probe"), Limits(), seed=Path(seed), packages=("numpy",))
+        try:
+            done = subprocess.run(argv, capture_output=True, timeout=60, text=True, stdin=subprocess.DEVNULL)
+        except (OSError, subprocess.SubprocessError) as exc:
+            return f"bubblewrap could not be started: {exc}"
+    if done.returncode != 0 or done.stdout.strip() != "ok":
+        why = (done.stderr.strip().splitlines() or ["no message"])[-1]
+        user = "root" if os.geteuid() == 0 else f"uid {os.geteuid()}"
+        return (f"bubblewrap is installed but cannot start the sandbox as {user}: {why}. Grade as root, or as a "
+                f"user who can read this Python ({sys.base_prefix}) and create user namespaces")
+    return None
+
+
+def available() -> bool:
+    """Whether the sandbox works here (see :func:`problem` for why not)."""
+    return problem() is None

@@ -83,7 +83,10 @@ class LabServer:
         return path
 
     def start(self) -> None:
+        from coursekit.grading import webguard
+
         env = self.environment()
+        webguard.enable(Path(env["JUPYTER_CONFIG_DIR"]))  # as `coursekit lab` does
         cmd = [sys.executable, "-m", "jupyterlab", "--no-browser", "--ServerApp.ip=127.0.0.1",
                f"--ServerApp.port={self.port}", "--ServerApp.port_retries=0", "--IdentityProvider.token=",
                "--ServerApp.password=", f"--ServerApp.root_dir={self.root}",
