@@ -328,10 +328,10 @@ def test_log_selects_the_scale_of_a_blob(bank, sigma):
         (dict(sizes=(2, 2)), ValueError, ["distinct"]),
         (dict(sizes=2), TypeError, ["sequence"]),
         (dict(sizes=("1",)), TypeError, ["sizes[0]"]),
-        (dict(n_orientations=0), ValueError, ["n_orientations", ">= 1"]),
+        (dict(n_orientations=0), ValueError, ["n_orientations", "at least 1"]),
         (dict(n_orientations=2.5), TypeError, ["n_orientations"]),
         (dict(size=10), ValueError, ["odd", "10"]),
-        (dict(size=1), ValueError, ["size", ">= 3"]),
+        (dict(size=1), ValueError, ["size", "at least 3"]),
     ],
 )
 def test_filter_bank_bad_input(kwargs, error, words):
@@ -509,7 +509,7 @@ def test_texton_map_equals_scikit_learn_lloyd_from_the_same_seeding(seed):
 @pytest.mark.parametrize(
     "responses, kwargs, error, words",
     [
-        (np.zeros((4, 4, 2)), dict(k=0), ValueError, ["k", ">= 1"]),
+        (np.zeros((4, 4, 2)), dict(k=0), ValueError, ["k", "at least 1"]),
         (np.zeros((4, 4, 2)), dict(k=17), ValueError, ["k", "16", "17"]),
         (np.zeros((4, 4, 2)), dict(k=2.0), TypeError, ["k"]),
         (np.zeros((4, 4, 2)), dict(k=3, max_samples=2), ValueError, ["max_samples", "2"]),
@@ -571,9 +571,9 @@ def test_texton_histograms_of_a_constant_map_and_of_bool():
         (np.zeros((0, 4), dtype=int), dict(k=2, window=3), ValueError, ["empty"]),
         (np.full((4, 4), -1), dict(k=2, window=3), ValueError, ["[0, 2)", "-1"]),
         (np.full((4, 4), 2), dict(k=2, window=3), ValueError, ["[0, 2)", "2"]),
-        (np.zeros((4, 4), dtype=int), dict(k=0, window=3), ValueError, ["k", ">= 1"]),
+        (np.zeros((4, 4), dtype=int), dict(k=0, window=3), ValueError, ["k", "at least 1"]),
         (np.zeros((4, 4), dtype=int), dict(k=2, window=4), ValueError, ["odd", "4"]),
-        (np.zeros((4, 4), dtype=int), dict(k=2, window=0), ValueError, ["window", ">= 1"]),
+        (np.zeros((4, 4), dtype=int), dict(k=2, window=0), ValueError, ["window", "at least 1"]),
         (np.zeros((4, 4), dtype=int), dict(k=2, window=3.0), TypeError, ["window"]),
     ],
 )

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._validate import as_labels, as_real_array
+from .._checks import as_real_array
+from ._validate import as_labels
 
 __all__ = ["segment_image"]
 

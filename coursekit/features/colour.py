@@ -11,8 +11,7 @@ import types
 
 import numpy as np
 
-from .._checks import check_nonneg
-from ._validate import as_image
+from .._checks import as_image, check_nonneg
 
 __all__ = ["COLOR_SPACES", "pixel_features"]
 

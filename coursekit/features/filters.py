@@ -23,8 +23,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .._checks import check_int
-from ._validate import as_float_array, as_image, check_finite
+from .._checks import as_image, check_finite, check_int
+from ._validate import as_float_array
 
 __all__ = ["ELONGATION", "FilterBank", "filter_bank", "filter_responses"]
 
