@@ -402,3 +402,9 @@ def test_soft_prediction_validation():
         soft_prediction(np.zeros((8, 8)), blur=-1.0)
     with pytest.raises(ValueError, match="noise"):
         soft_prediction(np.zeros((8, 8)), noise=-1.0)
+    with pytest.raises(ValueError, match="binary"):
+        soft_prediction(np.full((8, 8), np.nan))
+    with pytest.raises(TypeError, match="mask must be an array of real numbers"):
+        soft_prediction("mask")
+    with pytest.raises(TypeError, match="dtype <U1"):
+        soft_prediction(np.full((8, 8), "a"))
