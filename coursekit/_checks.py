@@ -54,6 +54,7 @@ __all__ = [
     "as_real_array",
     "check_finite",
     "as_int_array",
+    "as_points",
     "as_image",
 ]
 
@@ -223,6 +224,21 @@ def as_int_array(value, name: str, what: str = "integer labels", *, bool_ok: boo
         raise ValueError(f"{name} must hold {what}, given {int(arr[bad][0])} at index {first_index(bad)}, beyond "
                          f"the range of int64")
     return arr.astype(np.int64, copy=False)
+
+
+def as_points(X, name: str = "X") -> np.ndarray:
+    """A point set as a C-contiguous float64 ``(N, D)`` array with ``N, D >= 1``."""
+    arr = as_real_array(X, name)
+    if arr.ndim != 2:
+        hint = ""
+        if arr.ndim == 3:
+            hint = f"; for an image of shape (H, W, C) pass {name}.reshape(-1, C)"
+        elif arr.ndim == 1:
+            hint = f"; for N scalar values pass {name}.reshape(-1, 1)"
+        raise ValueError(f"{name} must be a 2-D array of points of shape (N, D), given shape {arr.shape}{hint}")
+    if arr.shape[0] == 0 or arr.shape[1] == 0:
+        raise ValueError(f"{name} must hold at least one point of at least one coordinate, given shape {arr.shape}")
+    return np.ascontiguousarray(arr)
 
 
 def as_image(image, name: str = "image", gray_only: bool = False) -> np.ndarray:

@@ -1,4 +1,4 @@
-"""Argument checks of the clustering references: point sets, centres and labels.
+"""Argument checks of the clustering references: centres, labels and the number of clusters.
 
 They follow the course's one rule and call its helpers (:mod:`coursekit._checks`, where the rule is written down):
 ``TypeError`` when the kind is wrong, ``ValueError`` when the kind is right but the value is not. Every message says
@@ -10,21 +10,6 @@ from __future__ import annotations
 import numpy as np
 
 from .._checks import as_int_array, as_real_array, check_int
-
-
-def as_points(X, name: str = "X") -> np.ndarray:
-    """A point set as a C-contiguous float64 ``(N, D)`` array with ``N, D >= 1``."""
-    arr = as_real_array(X, name)
-    if arr.ndim != 2:
-        hint = ""
-        if arr.ndim == 3:
-            hint = f"; for an image of shape (H, W, C) pass {name}.reshape(-1, C)"
-        elif arr.ndim == 1:
-            hint = f"; for N scalar values pass {name}.reshape(-1, 1)"
-        raise ValueError(f"{name} must be a 2-D array of points of shape (N, D), given shape {arr.shape}{hint}")
-    if arr.shape[0] == 0 or arr.shape[1] == 0:
-        raise ValueError(f"{name} must hold at least one point of at least one coordinate, given shape {arr.shape}")
-    return np.ascontiguousarray(arr)
 
 
 def as_centers(centers, k: int | None, d: int, name: str = "centers") -> np.ndarray:

@@ -30,9 +30,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .._checks import check_bool, check_choice, check_int, check_nonneg, rng
+from .._checks import as_points, check_bool, check_choice, check_int, check_nonneg, rng
 from . import _fast
-from ._validate import as_centers, as_labels, as_points, check_k
+from ._validate import as_centers, as_labels, check_k
 
 __all__ = ["assign_labels", "update_centers", "inertia", "kmeans_plus_plus", "kmeans", "KMeansStep", "KMeansResult"]
 

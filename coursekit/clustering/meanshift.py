@@ -25,9 +25,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .._checks import check_bool, check_choice, check_int, check_nonneg, check_positive
+from .._checks import as_points, check_bool, check_choice, check_int, check_nonneg, check_positive
 from . import _fast
-from ._validate import as_points
 
 __all__ = ["mean_shift_step", "mean_shift", "MeanShiftResult"]
 

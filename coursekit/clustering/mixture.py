@@ -24,9 +24,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .._checks import as_real_array, check_int, check_nonneg
+from .._checks import as_points, as_real_array, check_int, check_nonneg
 from . import _fast
-from ._validate import as_centers, as_points, check_k
+from ._validate import as_centers, check_k
 from .k_means import assign_labels, kmeans
 
 __all__ = ["e_step", "m_step", "gmm_em", "GMMResult"]
