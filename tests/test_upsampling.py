@@ -9,6 +9,8 @@ here, or from identities between independent functions (the adjoint identity, th
 from __future__ import annotations
 
 import doctest
+import importlib
+import pkgutil
 import subprocess
 import sys
 import warnings
@@ -19,6 +21,7 @@ import torch
 import torch.nn.functional as F
 
 from coursekit import upsampling as U
+from coursekit.upsampling import _fast, transposed
 
 torch.set_num_threads(1)
 
@@ -177,7 +180,7 @@ def test_one_image_zero_images_and_dtypes():
                                           ((2, 3), (4, 5))])   # fewer: the loop runs over the pixels
 def test_batch_processed_in_chunks(monkeypatch, size, kernel):
     """A tiny budget makes conv_transpose2d compute the stamps one image at a time; the result is unchanged."""
-    monkeypatch.setattr(U, "_STAMP_BUDGET_BYTES", 1)
+    monkeypatch.setattr(_fast, "STAMP_BUDGET_BYTES", 1)
     rng = np.random.default_rng(5)
     x = rng.standard_normal((5, 4, *size))
     w = rng.standard_normal((4, 3, *kernel))
@@ -198,6 +201,49 @@ def test_large_kernel_on_a_coarse_map():
     expected = F.conv_transpose2d(torch.from_numpy(x), torch.from_numpy(w.astype(np.float32)), stride=8,
                                   padding=4).numpy()
     np.testing.assert_allclose(got, expected, rtol=1e-5, atol=1e-5)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# the fast kernel equals the plain stamps
+
+
+def _kernel_args(rng, dtype):
+    """Valid arguments of the kernels: 4-D arrays of one dtype, pairs, and the output size."""
+    groups = int(rng.integers(1, 4))
+    c_in, c_out_g = groups * int(rng.integers(1, 3)), int(rng.integers(1, 3))
+    n = int(rng.integers(0, 4))
+    h, w = (int(v) for v in rng.integers(1, 7, size=2))
+    kh, kw = (int(v) for v in rng.integers(1, 7, size=2))  # sometimes more taps than pixels: the loop over pixels
+    s, d = tuple(int(v) for v in rng.integers(1, 4, size=2)), tuple(int(v) for v in rng.integers(1, 3, size=2))
+    p = tuple(int(v) for v in rng.integers(0, 3, size=2))
+    a = tuple(int(rng.integers(0, max(si, di))) for si, di in zip(s, d))
+    try:
+        out = U.conv_transpose_output_size((h, w), (kh, kw), s, p, a, d)
+    except ValueError:  # the padding crops everything: none
+        p = (0, 0)
+        out = U.conv_transpose_output_size((h, w), (kh, kw), s, p, a, d)
+    if dtype is np.int64:
+        x, weight = rng.integers(-5, 6, size=(n, c_in, h, w)), rng.integers(-3, 4, size=(c_in, c_out_g, kh, kw))
+    else:
+        x = rng.standard_normal((n, c_in, h, w)).astype(dtype)
+        weight = rng.standard_normal((c_in, c_out_g, kh, kw)).astype(dtype)
+    return x, weight, s, p, d, groups, out
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32, np.int64])
+@pytest.mark.parametrize("budget", [None, 1])  # None: the default budget; 1: one image at a time
+def test_fast_kernel_equals_the_plain_stamps(monkeypatch, dtype, budget):
+    if budget is not None:
+        monkeypatch.setattr(_fast, "STAMP_BUDGET_BYTES", budget)
+    rng = np.random.default_rng(404)
+    for _ in range(150):
+        args = _kernel_args(rng, dtype)
+        fast, plain = _fast.conv_transpose2d(*args), transposed._conv_transpose2d_plain(*args)
+        assert fast.dtype == plain.dtype == dtype and fast.shape == plain.shape, args[2:]
+        if dtype is np.int64:
+            np.testing.assert_array_equal(fast, plain)
+        else:
+            np.testing.assert_allclose(fast, plain, **TOL[dtype], err_msg=str(args[2:]))
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -440,9 +486,13 @@ def test_conv_transpose_output_size_errors():
         U.conv_transpose_output_size(0, 3)
     with pytest.raises(ValueError, match=r"padding must be non-negative, given -1"):
         U.conv_transpose_output_size(3, 3, padding=-1)
-    with pytest.raises(ValueError, match=r"stride must be an integer or a pair of integers \(height, width\), given "
-                                         r"1.5"):
+    with pytest.raises(TypeError, match=r"stride must be an integer or a pair of integers \(height, width\), given "
+                                        r"1.5"):
         U.conv_transpose_output_size(3, 3, stride=1.5)
+    with pytest.raises(TypeError, match=r"padding must be an integer or a pair"):
+        U.conv_transpose_output_size(3, 3, padding="1")
+    with pytest.raises(TypeError, match=r"dilation must be an integer or a pair"):
+        U.conv_transpose_output_size(3, 3, dilation=(1, True))
     with pytest.raises(ValueError, match=r"given \(1, 2, 3\) with 3 values"):
         U.conv_transpose_output_size(3, (1, 2, 3))
     with pytest.raises(ValueError, match=r"dilation must be positive, given 0"):
@@ -474,15 +524,19 @@ def test_conv_transpose2d_errors():
         U.conv_transpose2d(x, w, bias=np.zeros(4))
     with pytest.raises(ValueError, match=r"bias must be a 1-D array .* given shape \(1, 3\)"):
         U.conv_transpose2d(x, w, bias=np.zeros((1, 3)))
-    with pytest.raises(ValueError, match=r"the output would be empty: an input of 1 x 1 pixels .* gives 0 x 0 "
-                                         r"pixels; expected at least 1 x 1"):
+    with pytest.raises(ValueError, match=r"the output would be empty: .* = 0 for size=1, kernel_size=2, stride=1, "
+                                         r"padding=1.*expected at least 1"):
         U.conv_transpose2d(x[..., :1, :1], w, padding=1)
     with pytest.raises(ValueError, match=r"x must have at least one row and one column"):
         U.conv_transpose2d(x[..., :0], w)
     with pytest.raises(ValueError, match=r"weight .* must have no empty dimension, given shape \(4, 0, 2, 2\)"):
         U.conv_transpose2d(x, w[:, :0])
-    with pytest.raises(ValueError, match=r"groups must be at least 1, given 0"):
+    with pytest.raises(ValueError, match=r"groups must be .*1, g.* 0"):
         U.conv_transpose2d(x, w, groups=0)
+    with pytest.raises(TypeError, match=r"groups must be an int"):
+        U.conv_transpose2d(x, w, groups=1.0)
+    with pytest.raises(TypeError, match=r"stride must be an integer or a pair"):
+        U.conv_transpose2d(x, w, stride=2.0)
     with pytest.raises(ValueError, match=r"stride must be positive, given 0"):
         U.conv_transpose2d(x, w, stride=0)
     with pytest.raises(TypeError, match=r"x must hold real numbers .*given dtype complex128"):
@@ -513,20 +567,25 @@ def test_other_errors():
     with pytest.raises(ValueError, match=r"in_channels must equal out_channels .*given in_channels=2 and "
                                          r"out_channels=3"):
         U.bilinear_kernel(2, 3, 4)
-    with pytest.raises(ValueError, match=r"kernel_size must be at least 1, given 0"):
+    with pytest.raises(ValueError, match=r"kernel_size must be .*1, g.* 0"):
         U.bilinear_kernel(1, 1, 0)
+    with pytest.raises(TypeError, match=r"kernel_size must be an int"):
+        U.bilinear_kernel(1, 1, 4.0)
     with pytest.raises(ValueError, match=r"x must be a non-empty 2-D array \(H, W\), given shape \(1, 2, 2\)"):
         U.stamp_steps(LECTURE_X[None], np.ones((3, 3)))
     with pytest.raises(ValueError, match=r"kernel must be a non-empty 2-D array"):
         U.stamp_steps(LECTURE_X, np.ones(3))
-    with pytest.raises(ValueError, match=r"padding=3 crops the whole 5 x 5 canvas"):
+    with pytest.raises(ValueError, match=r"the output would be empty: .* = -1 for size=2, kernel_size=3, stride=2, "
+                                         r"padding=3"):
         U.stamp_steps(LECTURE_X, np.ones((3, 3)), stride=2, padding=3)
     with pytest.raises(ValueError, match=r"x must have at least two axes .*given shape \(3,\)"):
         U.zero_insert(np.ones(3), 2)
     with pytest.raises(ValueError, match=r"stride must be positive, given 0"):
         U.zero_insert(LECTURE_X, 0)
-    with pytest.raises(ValueError, match=r"input_shape must be a pair of positive integers \(H, W\), given 4"):
+    with pytest.raises(TypeError, match=r"input_shape must be a pair of positive integers \(H, W\), given 4"):
         U.conv_transpose_matrix(4, np.ones((2, 2)))
+    with pytest.raises(ValueError, match=r"input_shape must be an integer or a pair .* with 3 values"):
+        U.conv_transpose_matrix((4, 4, 4), np.ones((2, 2)))
     with pytest.raises(ValueError, match=r"the output would be empty"):
         U.conv_transpose_matrix((1, 1), np.ones((1, 1)), padding=1)
 
@@ -535,10 +594,21 @@ def test_other_errors():
 # the module itself
 
 
-def test_docstring_examples():
-    result = doctest.testmod(U, optionflags=doctest.NORMALIZE_WHITESPACE)
-    assert result.attempted > 20
+MODULES = ["coursekit.upsampling"] + [info.name for info in pkgutil.iter_modules(U.__path__, "coursekit.upsampling.")]
+
+
+@pytest.mark.parametrize("name", MODULES)
+def test_docstring_examples(name):
+    module = importlib.import_module(name)
+    result = doctest.testmod(module, optionflags=doctest.NORMALIZE_WHITESPACE)
     assert result.failed == 0
+
+
+def test_every_public_function_has_examples():
+    finder = doctest.DocTestFinder()
+    for name in U.__all__:
+        if name not in ("Stamp", "StampSteps"):
+            assert any(test.examples for test in finder.find(getattr(U, name))), name
 
 
 def test_public_names():
