@@ -1,4 +1,4 @@
-"""Tests of coursekit.models.
+"""Tests of coursekit.deep (the package the notebooks import as coursekit.models).
 
 Expected values come from independent computations written out here (the classifier applied to a crop, numpy
 formulas, ``torch.nn.functional`` references, bilinear interpolation in closed form, receptive fields worked by hand
@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import dataclasses
 import doctest
+import importlib
+import pkgutil
 import subprocess
 import sys
 
@@ -20,7 +22,7 @@ torch = pytest.importorskip("torch")
 import torch.nn.functional as F  # noqa: E402
 from torch import nn  # noqa: E402
 
-from coursekit import models as M  # noqa: E402
+from coursekit import deep as M  # noqa: E402
 from coursekit.data import synthetic_shapes  # noqa: E402
 
 torch.set_num_threads(1)  # the machines that run the tests are shared; one thread is the steadiest
@@ -118,8 +120,14 @@ def test_convolutionalize_errors():
         M.convolutionalize(bn, input_size=(8, 8))
     with pytest.raises(ValueError, match="in_features=144"):  # 8 x 8 input fits, 10 x 10 does not
         M.convolutionalize(nn.Sequential(nn.Conv2d(3, 4, 3), nn.Flatten(), nn.Linear(144, 2)), input_size=(10, 10))
-    with pytest.raises(ValueError, match="input_size"):
+    with pytest.raises(TypeError, match="input_size"):
         M.convolutionalize(nn.Sequential(nn.Conv2d(3, 4, 3), nn.Flatten(), nn.Linear(144, 2)), input_size=8)
+    with pytest.raises(TypeError, match="input_size"):
+        M.convolutionalize(nn.Sequential(nn.Conv2d(3, 4, 3), nn.Flatten(), nn.Linear(144, 2)), input_size=(8.0, 8))
+    with pytest.raises(ValueError, match="input_size"):
+        M.convolutionalize(nn.Sequential(nn.Conv2d(3, 4, 3), nn.Flatten(), nn.Linear(144, 2)), input_size=(8,))
+    with pytest.raises(ValueError, match="input_size"):
+        M.convolutionalize(nn.Sequential(nn.Conv2d(3, 4, 3), nn.Flatten(), nn.Linear(144, 2)), input_size=(0, 8))
     with pytest.raises(ValueError, match="Softmax"):
         M.convolutionalize(nn.Sequential(nn.Conv2d(3, 4, 3), nn.Flatten(), nn.Linear(144, 2), nn.Softmax(dim=0)),
                            input_size=(8, 8))
@@ -179,6 +187,16 @@ def test_fcn_upsampling_is_bilinear_in_the_interior(variant, layer, factor):
     # and the same as PyTorch's bilinear interpolation with half-pixel centres
     ref = F.interpolate(x, scale_factor=factor, mode="bilinear", align_corners=False)[0].numpy()
     np.testing.assert_allclose(out[:, inner[0], inner[1]], ref[:, inner[0], inner[1]], atol=1e-5)
+
+
+def test_fcn_upsamplers_start_from_the_courses_bilinear_kernel():
+    from coursekit.upsampling import bilinear_kernel
+
+    net = M.FCN(num_classes=3, variant="8s", width=2)
+    for layer, factor in (("upscore2", 2), ("upscore_pool4", 2), ("upscore", 8)):
+        weight = getattr(net, layer).weight.detach().numpy()
+        expected = np.repeat(bilinear_kernel(1, 1, 2 * factor), 3, axis=0).astype(np.float32)  # one per class
+        np.testing.assert_array_equal(weight, expected)
 
 
 @pytest.mark.parametrize("layer", ["score_pool3", "score_pool4", "score_fr"])
@@ -493,6 +511,16 @@ def test_training_and_predict_errors(tiny_data):
     if not torch.cuda.is_available():
         with pytest.raises(ValueError, match="cuda"):
             M.predict(net, images, device="cuda")
+    for kwargs, error, message in [({"loss": 3}, TypeError, "loss"), ({"lr_schedule": 1}, TypeError, "lr_schedule"),
+                                   ({"device": 1.5}, TypeError, "device"), ({"device": "gpu"}, ValueError, "device"),
+                                   ({"seed": None}, TypeError, "seed"), ({"seed": -1}, ValueError, "seed"),
+                                   ({"lr": "0.1"}, TypeError, "lr"), ({"lr": 0.0}, ValueError, "lr"),
+                                   ({"epochs": 2.0}, TypeError, "epochs"), ({"ignore_index": 2.5}, TypeError,
+                                                                            "ignore_index")]:
+        with pytest.raises(error, match=message):
+            M.train_segmenter(net, (images, masks), val, progress=False, **{"epochs": 1, **kwargs})
+    with pytest.raises(TypeError, match="dice_weight"):
+        M.combined_loss(torch.zeros(1, 2, 2, 2), torch.zeros(1, 2, 2, dtype=torch.long), dice_weight="1")
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -518,6 +546,12 @@ def test_receptive_field_hand_computed():
         M.receptive_field(nn.Sequential(nn.ConvTranspose2d(3, 3, 2, 2)))
     with pytest.raises(ValueError, match="stride"):
         M.receptive_field([(3, 0, 1)])
+    with pytest.raises(TypeError, match="stride"):
+        M.receptive_field([(3, 1.0, 1)])
+    with pytest.raises(TypeError, match=r"layers\[1\]"):
+        M.receptive_field([(3, 1, 1), 3])
+    with pytest.raises(ValueError, match=r"layers\[0\] .* with 4 values"):
+        M.receptive_field([(3, 1, 1, 1)])
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -534,10 +568,26 @@ def test_public_names_and_recommended_config():
     assert set(M.RECOMMENDED_UNET["training"]) <= set(params)
 
 
-def test_doctests():
-    result = doctest.testmod(M, optionflags=doctest.NORMALIZE_WHITESPACE)
-    assert result.attempted > 10
+MODULES = ["coursekit.deep"] + [info.name for info in pkgutil.iter_modules(M.__path__, "coursekit.deep.")]
+
+
+@pytest.mark.parametrize("name", MODULES)
+def test_doctests(name):
+    result = doctest.testmod(importlib.import_module(name), optionflags=doctest.NORMALIZE_WHITESPACE)
     assert result.failed == 0
+
+
+def test_every_public_callable_has_examples():
+    finder = doctest.DocTestFinder()
+    for name in M.__all__:
+        if name not in ("RECOMMENDED_UNET", "TrainingHistory"):
+            assert any(test.examples for test in finder.find(getattr(M, name))), name
+
+
+def test_models_is_the_deep_package():
+    from coursekit import models
+
+    assert models is M and models.UNet is M.UNet and models.RECOMMENDED_UNET is M.RECOMMENDED_UNET
 
 
 def test_import_is_light():
