@@ -6,14 +6,14 @@ folder), never a download, and every generator is deterministic in its ``seed``.
 Conventions: images are float arrays in [0, 1], ``(H, W)`` grey or ``(H, W, 3)`` RGB; label maps are ``int64``
 ``(H, W)``; ``seed`` is an int or a :class:`numpy.random.Generator`.
 
-- :func:`available_images`, :func:`load_image`: bundled photographs (camera, coins, astronaut, ...), in
-  :mod:`~coursekit.data.images`
-- :func:`toy_intensity_image`: the lecture's toy image of three intensities, with its labels; in
-  :mod:`~coursekit.data.generators` with
-- :func:`synthetic_shapes`: circles, squares and triangles on textured backgrounds, with masks, and
-- :func:`soft_prediction`: a synthetic foreground probability map for a binary mask
-- :func:`texture_mosaic`: regions of bundled textures with equal grey-level histograms, with labels, in
-  :mod:`~coursekit.data.mosaic`
+- :mod:`~coursekit.data.images`: bundled photographs (camera, coins, astronaut, ...),
+  :func:`~.images.available_images` and :func:`~.images.load_image`
+- :mod:`~coursekit.data.generators`: the lecture's toy image of three intensities with its labels
+  (:func:`~.generators.toy_intensity_image`); circles, squares and triangles on textured backgrounds with their
+  masks (:func:`~.generators.synthetic_shapes`); a synthetic foreground probability map for a binary mask
+  (:func:`~.generators.soft_prediction`)
+- :mod:`~coursekit.data.mosaic`: regions of bundled textures with equal grey-level histograms, with labels
+  (:func:`~.mosaic.texture_mosaic`)
 
 Importing the package needs only numpy: scikit-image and scipy are imported by the functions that use them.
 

@@ -111,8 +111,9 @@ def texture_mosaic(size: int = 256, seed=0, textures=("brick", "grass", "gravel"
     seed : int or numpy.random.Generator
         Seed of the layout, the crop positions and the order of tied grey levels.
     textures : list or tuple of str
-        3 to 6 distinct names of :func:`available_images`. The default, ``("brick", "grass", "gravel")``, are
-        photographs of textures; other images give texture-like crops of a larger scene (e.g.
+        3 to 6 distinct names of :func:`~coursekit.data.images.available_images`. The default,
+        ``("brick", "grass", "gravel")``, are photographs of textures; other images give texture-like crops of a
+        larger scene (e.g.
         ``"hubble_deep_field"``: fine noise and a few bright blobs; ``"page"``: lines of print;
         ``"immunohistochemistry"``: stained tissue).
     match : {"histogram", "moments"}

@@ -16,7 +16,7 @@ __all__ = ["as_float_array", "check_finite"]
 def as_float_array(a, name: str) -> np.ndarray:
     """``a`` as a float64 array (bool read as 0 and 1); TypeError for data that are not real numbers.
 
-    NaN and infinity are left for :func:`check_finite`, called once the shape is known to be right, so that a wrong
-    shape is reported first.
+    NaN and infinity are left for :func:`~coursekit._checks.check_finite`, called once the shape is known to be
+    right, so that a wrong shape is reported first.
     """
     return as_real_array(a, name, bool_ok=True, finite=False)

@@ -8,21 +8,23 @@ CSR matrix. For an image, the nodes are the pixels in raster order: pixel ``(row
 The degree of node ``i`` is ``d_i = sum_j w_ij`` and ``D = diag(d_1, ..., d_N)``. A bipartition ``V = A ∪ B`` is a
 boolean ``mask`` of length ``N``: ``A`` holds the nodes where it is True, ``B`` the others.
 
-- **affinity**: ``w_ij = exp(-||x_i - x_j||^2 / (2 sigma^2))`` for points (:func:`gaussian_affinity`); for pixels, a
-  colour term times a space term between pixels at most ``radius`` apart (:func:`image_affinity`).
-- **cut**: ``cut(A, B) = sum_{i in A, j in B} w_ij`` (:func:`cut_value`), the weight of the edges a partition
+- **affinity**: ``w_ij = exp(-||x_i - x_j||^2 / (2 sigma^2))`` for points (:func:`~.affinity.gaussian_affinity`);
+  for pixels, a colour term times a space term between pixels at most ``radius`` apart
+  (:func:`~.affinity.image_affinity`).
+- **cut**: ``cut(A, B) = sum_{i in A, j in B} w_ij`` (:func:`~.cuts.cut_value`), the weight of the edges a partition
   removes.
-- **association**: ``assoc(A, V) = sum_{i in A, j in V} w_ij = sum_{i in A} d_i`` (:func:`assoc`).
-- **minimum cut** (Wu & Leahy 1993): the cut of least value separating a source from a sink (:func:`min_cut`). It is
-  biased towards small pieces: a node joined by a few weak edges is cheap to cut off, whatever the rest looks like.
+- **association**: ``assoc(A, V) = sum_{i in A, j in V} w_ij = sum_{i in A} d_i`` (:func:`~.cuts.assoc`).
+- **minimum cut** (Wu & Leahy 1993): the cut of least value separating a source from a sink
+  (:func:`~.cuts.min_cut`). It is biased towards small pieces: a node joined by a few weak edges is cheap to cut off,
+  whatever the rest looks like.
 - **normalized cut** (Shi & Malik 2000): ``Ncut(A, B) = cut(A, B) / assoc(A, V) + cut(A, B) / assoc(B, V)``
-  (:func:`ncut_value`), between 0 and 2. Cutting off a small piece is now expensive: its association is about as
+  (:func:`~.cuts.ncut_value`), between 0 and 2. Cutting off a small piece is now expensive: its association is about as
   small as the cut, so one term is close to 1.
 - **the relaxation**: minimizing Ncut over bipartitions is NP-hard. Written with an indicator ``y`` (``y_i = 1`` in
   ``A``, ``-b`` in ``B``), ``min Ncut = min_y y^T (D - W) y / y^T D y`` subject to ``y^T D 1 = 0``; letting ``y``
   take real values gives the generalized eigenproblem ``(D - W) y = lambda D y``. Its smallest eigenvalue is 0, with
   ``y = 1`` (no partition); the eigenvector of the second smallest, thresholded, gives the bipartition
-  (:func:`ncut_bipartition`). Applied again to the pieces, it gives more segments (:func:`ncut_segment`).
+  (:func:`~.ncut.ncut_bipartition`). Applied again to the pieces, it gives more segments (:func:`~.ncut.ncut_segment`).
 
 The package reads in three steps: :mod:`~coursekit.graphs.affinity` builds ``W``, :mod:`~coursekit.graphs.cuts`
 measures partitions and finds the minimum cut, :mod:`~coursekit.graphs.ncut` finds normalized cuts;

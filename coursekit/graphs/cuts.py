@@ -64,7 +64,7 @@ def assoc(W, mask) -> float:
     Parameters
     ----------
     W, mask
-        As in :func:`cut_value`.
+        The affinities and the nodes of ``A``, as in :func:`cut_value`.
 
     Returns
     -------
@@ -107,7 +107,7 @@ def ncut_value(W, mask) -> float:
 
     References
     ----------
-    Shi & Malik 2000, equation (2).
+    Shi & Malik 2000, equation (2), which defines Ncut with the associations of the two sides as denominators.
 
     Examples
     --------

@@ -214,8 +214,9 @@ def ncut_segment(image, n_segments, sigma_color, sigma_space, radius, *, max_ncu
                  tol=1e-6) -> np.ndarray:
     """Segment an image by recursive two-way normalized cuts.
 
-    Start from one segment holding every pixel of the graph :func:`image_affinity` builds. Repeat: among the
-    segments, find the best two-way Ncut of each one's own subgraph (:func:`ncut_bipartition`), and split the segment
+    Start from one segment holding every pixel of the graph :func:`~coursekit.graphs.affinity.image_affinity`
+    builds. Repeat: among the segments, find the best two-way Ncut of each one's own subgraph
+    (:func:`ncut_bipartition`), and split the segment
     whose split has the least Ncut. Stop at ``n_segments`` segments, or earlier when no split has an Ncut of at most
     ``max_ncut`` (Shi & Malik's stopping threshold) or no segment can be split.
 
@@ -226,7 +227,7 @@ def ncut_segment(image, n_segments, sigma_color, sigma_space, radius, *, max_ncu
     n_segments : int
         Number of segments wanted, between 1 and ``H * W``.
     sigma_color, sigma_space, radius : float
-        The affinity of :func:`image_affinity`.
+        The affinity of :func:`~coursekit.graphs.affinity.image_affinity`.
     max_ncut : float
         Largest Ncut of a split that is made, ``>= 0``; the default 2 is the largest possible Ncut (no early stop).
     eigen_solver, tol

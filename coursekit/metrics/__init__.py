@@ -22,7 +22,7 @@ Dataset-level semantics
 As for the PASCAL VOC and Cityscapes benchmark tables, the confusion matrix is **accumulated over all images of a data
 set first** and every metric is computed **once** from the total matrix. Averaging per-image IoUs gives different
 (and, with classes missing from some images, ill-defined) numbers. Pass lists of label maps to
-:func:`confusion_matrix` (their matrices are summed) or add matrices yourself.
+:func:`~.confusion.confusion_matrix` (their matrices are summed) or add matrices yourself.
 
 Classes that never occur
 ------------------------
@@ -59,6 +59,7 @@ array([0.33333333, 0.66666667, 0.5       ])
 0.5
 """
 
+from . import confusion, report, scores
 from .confusion import confusion_matrix
 from .report import SegmentationReport, segmentation_report
 from .scores import (
@@ -72,16 +73,4 @@ from .scores import (
     precision_recall_f1,
 )
 
-__all__ = [
-    "confusion_matrix",
-    "pixel_accuracy",
-    "mean_pixel_accuracy",
-    "iou_per_class",
-    "mean_iou",
-    "frequency_weighted_iou",
-    "dice_per_class",
-    "mean_dice",
-    "precision_recall_f1",
-    "segmentation_report",
-    "SegmentationReport",
-]
+__all__ = [*confusion.__all__, *scores.__all__, *report.__all__]

@@ -8,18 +8,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from .._checks import check_int
+from . import scores
 from .confusion import confusion_matrix
-from .scores import (
-    dice_per_class,
-    frequency_weighted_iou,
-    iou_per_class,
-    mean_dice,
-    mean_iou,
-    mean_pixel_accuracy,
-    pixel_accuracy,
-    precision_recall_f1,
-    _as_cm,
-)
 
 __all__ = ["segmentation_report", "SegmentationReport"]
 
@@ -76,23 +66,23 @@ class SegmentationReport:
     def from_confusion(cls, cm, class_names=None) -> "SegmentationReport":
         """The report of a confusion matrix ``cm`` (rows = target, columns = prediction).
 
-        Raises as :func:`pixel_accuracy` does for an invalid ``cm``, ValueError for a wrong number of class names
-        and TypeError when ``class_names`` is a single string.
+        Raises as :func:`~coursekit.metrics.scores.pixel_accuracy` does for an invalid ``cm``, ValueError for a
+        wrong number of class names and TypeError when ``class_names`` is a single string.
         """
         m = np.asarray(cm)
-        _as_cm(m)  # validate before anything else
+        scores._as_cm(m)  # validate before anything else
         names = _class_names(class_names, m.shape[0])
-        precision, recall, f1 = precision_recall_f1(m)
+        precision, recall, f1 = scores.precision_recall_f1(m)
         return cls(
             confusion=_readonly(m),
             class_names=names,
-            pixel_accuracy=pixel_accuracy(m),
-            mean_pixel_accuracy=mean_pixel_accuracy(m),
-            mean_iou=mean_iou(m),
-            frequency_weighted_iou=frequency_weighted_iou(m),
-            mean_dice=mean_dice(m),
-            iou=_readonly(iou_per_class(m)),
-            dice=_readonly(dice_per_class(m)),
+            pixel_accuracy=scores.pixel_accuracy(m),
+            mean_pixel_accuracy=scores.mean_pixel_accuracy(m),
+            mean_iou=scores.mean_iou(m),
+            frequency_weighted_iou=scores.frequency_weighted_iou(m),
+            mean_dice=scores.mean_dice(m),
+            iou=_readonly(scores.iou_per_class(m)),
+            dice=_readonly(scores.dice_per_class(m)),
             precision=_readonly(precision),
             recall=_readonly(recall),
             f1=_readonly(f1),
@@ -179,7 +169,8 @@ def segmentation_report(pred, target, num_classes: int, class_names=None,
     Parameters
     ----------
     pred, target : array_like of int, or lists/tuples of them
-        Label maps, as for :func:`confusion_matrix` (lists are accumulated over the data set).
+        Label maps, as for :func:`~coursekit.metrics.confusion.confusion_matrix` (lists are accumulated over the
+        data set).
     num_classes : int
         Number of classes ``C``.
     class_names : sequence of str, optional
@@ -196,9 +187,10 @@ def segmentation_report(pred, target, num_classes: int, class_names=None,
     ------
     TypeError
         When ``class_names`` is a single string rather than a sequence of names, and for arguments of the wrong
-        kind (see :func:`confusion_matrix`).
+        kind (see :func:`~coursekit.metrics.confusion.confusion_matrix`).
     ValueError
-        For invalid label maps (see :func:`confusion_matrix`) or when ``class_names`` does not have ``C`` names.
+        For invalid label maps (see :func:`~coursekit.metrics.confusion.confusion_matrix`) or when ``class_names``
+        does not have ``C`` names.
 
     Examples
     --------

@@ -1,9 +1,9 @@
 """The metrics of a confusion matrix: pixel accuracy, IoU, Dice, precision, recall and F1, per class and averaged.
 
 Every function takes ``cm``, a ``(C, C)`` confusion matrix (rows = target, columns = prediction, as
-:func:`coursekit.metrics.confusion_matrix` returns it) of non-negative finite counts, integer or float, with a
-positive total. It raises ``TypeError`` when ``cm`` does not hold real numbers and ``ValueError`` when it is not
-square and 2-D, holds a negative count, NaN or infinity, or only zeros.
+:func:`~coursekit.metrics.confusion.confusion_matrix` returns it) of non-negative finite counts, integer or float,
+with a positive total. It raises ``TypeError`` when ``cm`` does not hold real numbers and ``ValueError`` when it is
+not square and 2-D, holds a negative count, NaN or infinity, or only zeros.
 """
 
 from __future__ import annotations
@@ -60,8 +60,9 @@ def pixel_accuracy(cm) -> float:
     Parameters
     ----------
     cm : array_like, shape (C, C)
-        Confusion matrix, rows = target, columns = prediction (see :func:`~coursekit.metrics.confusion_matrix`);
-        non-negative finite counts (integer or float) with a positive total.
+        Confusion matrix, rows = target, columns = prediction (see
+        :func:`~coursekit.metrics.confusion.confusion_matrix`); non-negative finite counts (integer or float) with a
+        positive total.
 
     Returns
     -------
@@ -95,12 +96,12 @@ def mean_pixel_accuracy(cm) -> float:
     Parameters
     ----------
     cm : array_like, shape (C, C)
-        Confusion matrix, rows = target, columns = prediction.
+        Confusion matrix; the classes whose row sums to 0 (absent from the target) are left out.
 
     Returns
     -------
     float
-        In ``[0, 1]``.
+        The mean of the per-class recalls, in ``[0, 1]``.
 
     Examples
     --------
@@ -124,7 +125,7 @@ def iou_per_class(cm) -> np.ndarray:
     Parameters
     ----------
     cm : array_like, shape (C, C)
-        Confusion matrix, rows = target, columns = prediction.
+        Confusion matrix, rows = target, columns = prediction: ``|A|`` the row sums, ``|B|`` the column sums.
 
     Returns
     -------
@@ -154,12 +155,12 @@ def mean_iou(cm) -> float:
     Parameters
     ----------
     cm : array_like, shape (C, C)
-        Confusion matrix, rows = target, columns = prediction.
+        Confusion matrix; the classes absent from both target and prediction are left out.
 
     Returns
     -------
     float
-        In ``[0, 1]``.
+        The mean of the defined IoUs, in ``[0, 1]``.
 
     Examples
     --------
@@ -182,12 +183,12 @@ def frequency_weighted_iou(cm) -> float:
     Parameters
     ----------
     cm : array_like, shape (C, C)
-        Confusion matrix, rows = target, columns = prediction.
+        Confusion matrix; its row sums divided by its total are the classes' frequencies in the target.
 
     Returns
     -------
     float
-        In ``[0, 1]``.
+        The frequency-weighted sum of the IoUs, in ``[0, 1]``.
 
     Examples
     --------
@@ -210,7 +211,7 @@ def dice_per_class(cm) -> np.ndarray:
     Parameters
     ----------
     cm : array_like, shape (C, C)
-        Confusion matrix, rows = target, columns = prediction.
+        Confusion matrix, rows = target, columns = prediction; ``|A| + |B|`` is a row sum plus a column sum.
 
     Returns
     -------
@@ -233,12 +234,12 @@ def mean_dice(cm) -> float:
     Parameters
     ----------
     cm : array_like, shape (C, C)
-        Confusion matrix, rows = target, columns = prediction.
+        Confusion matrix; as for :func:`mean_iou`, a class absent from target and prediction is left out.
 
     Returns
     -------
     float
-        In ``[0, 1]``.
+        The mean of the defined Dice coefficients, in ``[0, 1]``.
 
     Examples
     --------
@@ -266,7 +267,7 @@ def precision_recall_f1(cm) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     Parameters
     ----------
     cm : array_like, shape (C, C)
-        Confusion matrix, rows = target, columns = prediction.
+        Confusion matrix; precision divides by its column sums, recall by its row sums.
 
     Returns
     -------
