@@ -32,6 +32,7 @@ c.IgnorePattern.pattern = r"(?m)^.*(Warning|warnings\.warn).*$"
 
 # Hidden tests stay out of the feedback that students receive: out of the cells, and out of error tracebacks, which
 # quote the lines around the failing one (coursekit.grading.feedback).
+c.GenerateFeedback.exporter_class = "coursekit.grading.feedback.FeedbackExporter"
 c.GenerateFeedback.preprocessors = [
     "nbgrader.preprocessors.GetGrades",
     "coursekit.grading.feedback.ClearHiddenTracebacks",
@@ -41,7 +42,7 @@ c.GenerateFeedback.preprocessors = [
 # Students' notebooks are shown to the instructor (formgrader) and to students (feedback pages) as HTML: sanitize it,
 # so that no script of a student's markdown or outputs runs there (markdown's HTML and HTML outputs are cleaned,
 # JavaScript outputs dropped). The formgrader's pages also get a content security policy (coursekit.grading.webguard)
-# and feedback pages one that allows no script at all (templates/base/mathjax.html.j2).
+# and feedback pages one that allows no script at all (coursekit.grading.feedback.FeedbackExporter).
 c.HTMLExporter.sanitize_html = True
 # nbgrader's own formgrade and feedback templates render markdown cells past nbconvert's sanitizing: replace their
 # markdown filter by one that sanitizes

@@ -407,3 +407,26 @@ def test_a_forbidden_package_covers_its_submodules():
     finally:
         sys.setprofile(None)
     assert _forbidden_hits(ex, recorder) == ["sklearn.cluster"]
+
+
+@pytest.mark.parametrize("body, package", [
+    ("    from scipy.stats.contingency import crosstab\n"
+     "    labels = np.arange(num_classes)\n"
+     "    return crosstab(t[keep], p[keep], levels=(labels, labels)).count.astype(np.int64)", "scipy"),
+    ("    from sklearn.metrics import multilabel_confusion_matrix\n"
+     "    multilabel_confusion_matrix(t[keep], p[keep], labels=list(range(num_classes)))\n"
+     "    return np.bincount(num_classes * t[keep].astype(np.int64) + p[keep], "
+     "minlength=num_classes**2).reshape(num_classes, num_classes)", "sklearn"),
+])
+def test_a_package_the_exercise_does_not_allow_is_named(body, package):
+    """Exercises allow numpy only (their `modules`): an unforbidden peer from another package fails the check as it
+    fails the grade, where that package is not installed at all."""
+    source = ("import numpy as np\n\ndef confusion_matrix(pred, target, num_classes, ignore_index=255):\n"
+              "    t, p = np.ravel(target), np.ravel(pred)\n"
+              "    keep = t != ignore_index if ignore_index is not None else np.ones(t.shape, bool)\n"
+              "    if ((p[keep] < 0) | (p[keep] >= num_classes) | (t[keep] < 0) | (t[keep] >= num_classes)).any():\n"
+              "        raise ValueError('out of range')\n" + body)
+    namespace = {}
+    exec(source, namespace)
+    message = message_of("metrics.confusion_matrix", namespace["confusion_matrix"])
+    assert f"uses {package}, which this exercise does not allow" in message and "numpy" in message

@@ -82,10 +82,24 @@ class _CallRecorder:
     def __init__(self):
         self.codes: set = set()
         self.c_functions: set = set()
+        self.called_from_student: set = set()  # files of the functions the student's own code called
+        self._library: dict = {}
+
+    def _is_library(self, filename: str) -> bool:
+        if filename not in self._library:
+            import sysconfig
+
+            roots = {sysconfig.get_paths()[k] for k in ("stdlib", "platstdlib", "purelib", "platlib")}
+            self._library[filename] = filename.startswith("<frozen") or "/coursekit/grading/" in filename or any(
+                filename.startswith(r.rstrip("/") + "/") for r in roots)
+        return self._library[filename]
 
     def __call__(self, frame, event, arg):
         if event == "call":
             self.codes.add(frame.f_code)
+            back = frame.f_back
+            if back is not None and not self._is_library(back.f_code.co_filename):
+                self.called_from_student.add(frame.f_code.co_filename)
         elif event == "c_call":
             self.c_functions.add(id(arg))
 
@@ -145,6 +159,30 @@ def _forbidden_hits(exercise: Exercise, recorder: _CallRecorder) -> list[str]:
             hits.append(dotted)
     # name the most specific: `coursekit.metrics.mean_iou` rather than also its module `coursekit.metrics`
     return [h for h in hits if not any(other.startswith(h + ".") for other in hits)]
+
+
+def _packages_outside(exercise: Exercise, recorder: _CallRecorder) -> list[str]:
+    """Installed packages that the student's code called during the call but which the exercise does not allow (its
+    ``modules`` and what they need); the clean room that grades has none of them."""
+    import os
+
+    from .sandbox import package_entries, site_packages
+
+    allowed = package_entries(tuple(sorted(set(exercise.modules))))
+    sites = [str(p) + os.sep for p in site_packages()]
+    used = set()
+    for filename in recorder.called_from_student:
+        for site in sites:
+            if filename.startswith(site):
+                top = filename[len(site):].split(os.sep)[0]
+                if top not in allowed:
+                    used.add(top[:-3] if top.endswith(".py") else top)
+    return sorted(used)
+
+
+def allowed_text(exercise: Exercise) -> str:
+    """What an exercise's function may use, in words."""
+    return " and ".join(sorted(set(exercise.modules))) + " and Python's standard library"
 
 
 def _short(value, limit: int = 200) -> str:
@@ -253,10 +291,14 @@ def run_cases(exercise: Exercise, student_fn, hidden: bool = False, seed: int | 
         recorder = _CallRecorder()
         given, error, caught, used = _call(student_fn, case, recorder, exercise)
         hits = _forbidden_hits(exercise, recorder)
+        outside = _packages_outside(exercise, recorder)
         call = _describe_call(exercise.function, reference, case, exercise.adapter)
         if hits:
             problem = (f"your function calls {', '.join(f'`{h}`' for h in hits)}, which this exercise asks "
                        f"you to implement yourself")
+        elif outside:
+            problem = (f"your function uses {', '.join(outside)}, which this exercise does not allow: it may use "
+                       f"only {allowed_text(exercise)} (when graded, nothing else is installed)")
         elif isinstance(error, NotImplementedError):
             problem = (f"`{exercise.function}` is not implemented yet: replace `raise NotImplementedError()` "
                        f"with your code")

@@ -1,15 +1,25 @@
-"""Feedback pages without hidden tests: nbgrader's ``ClearHiddenTests`` removes them from the cells' source, but an
-error's traceback still quotes the lines around the failing one. :class:`ClearHiddenTracebacks` (configured before
-``ClearHiddenTests`` in ``autograder/nbgrader_config.py``) drops every traceback line that quotes a hidden test."""
+"""Feedback pages without hidden tests and without scripts.
+
+nbgrader's ``ClearHiddenTests`` removes hidden tests from the cells' source, but an error's traceback still quotes the
+lines around the failing one: :class:`ClearHiddenTracebacks` (configured before ``ClearHiddenTests`` in
+``autograder/nbgrader_config.py``) drops every traceback line that quotes a hidden test. :class:`FeedbackExporter`
+writes the page with a content security policy that allows no script at all: whatever a student's notebook holds
+(its HTML is sanitized too), nothing runs when the page is opened, by the student or in the instructor's server.
+"""
 
 from __future__ import annotations
 
 import re
 
+from nbconvert.exporters import HTMLExporter
 from nbgrader.preprocessors import NbGraderPreprocessor
 from traitlets import Unicode
 
-__all__ = ["ClearHiddenTracebacks", "hidden_lines", "strip_tracebacks"]
+__all__ = ["ClearHiddenTracebacks", "FeedbackExporter", "POLICY", "hidden_lines", "strip_tracebacks"]
+
+#: The feedback page's content security policy: images and styles of the page itself, no script, no request.
+POLICY = ("default-src 'none'; script-src 'none'; object-src 'none'; base-uri 'none'; form-action 'none'; "
+          "img-src data:; style-src 'unsafe-inline'; font-src data:")
 
 _ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 
@@ -52,3 +62,14 @@ class ClearHiddenTracebacks(NbGraderPreprocessor):
             strip_tracebacks(cell.get("outputs", []),
                              hidden_lines(cell.source, self.begin_test_delimeter, self.end_test_delimeter))
         return cell, resources
+
+
+class FeedbackExporter(HTMLExporter):
+    """nbgrader's feedback page (its ``feedback`` template), with :data:`POLICY` as the first thing in its head."""
+
+    def from_notebook_node(self, nb, resources=None, **kw):
+        html, resources = super().from_notebook_node(nb, resources, **kw)
+        meta = f'<meta http-equiv="Content-Security-Policy" content="{POLICY}">'
+        if "<head>" not in html:
+            raise ValueError("the feedback template wrote a page without <head>: cannot set its policy")
+        return html.replace("<head>", "<head>\n" + meta, 1), resources

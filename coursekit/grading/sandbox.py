@@ -34,7 +34,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 __all__ = ["SEED_PATH", "Limits", "available", "problem", "wrap", "copy_regular_files", "SANDBOX_UID", "readonly_paths",
-           "package_entries"]
+           "package_entries", "site_packages"]
 
 SANDBOX_UID = 65534  # nobody
 
@@ -96,7 +96,7 @@ def readonly_paths(with_coursekit: bool = True) -> list[Path]:
     if with_coursekit:
         paths.add(Path(coursekit.__file__).resolve().parent)
     # a sandboxed interpreter must import exactly what the grader imports
-    for p in _site_packages():
+    for p in site_packages():
         paths.add(p)
     # keep the outermost paths only
     ordered = sorted(paths, key=lambda p: len(p.parts))
@@ -107,7 +107,8 @@ def readonly_paths(with_coursekit: bool = True) -> list[Path]:
     return kept
 
 
-def _site_packages() -> list[Path]:
+def site_packages() -> list[Path]:
+    """The site-packages folders this interpreter imports from."""
     return [Path(e).resolve() for e in sys.path if e and "site-packages" in Path(e).parts and Path(e).is_dir()]
 
 
@@ -196,7 +197,7 @@ def _environment_binds(packages) -> list[str]:
         args += _dir_chain(path) + ["--ro-bind", str(path), str(path)]
     if packages is not None:
         keep = package_entries(tuple(sorted(set(packages))))
-        for site in _site_packages():
+        for site in site_packages():
             # an empty folder over site-packages, then only the allowed entries bound back into it
             args += ["--perms", "0755", "--tmpfs", str(site)]
             for name in sorted(os.listdir(site)):
