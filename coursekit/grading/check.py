@@ -408,3 +408,4 @@ def hint(exercise_id: str) -> None:
     """Print the hint of an exercise (the same one a failing check prints)."""
     exercise = get_exercise(exercise_id)
     print(f"Hint for {exercise.function}: {exercise.hint or 'no hint for this one: read the statement again.'}")
+    print(f"`{exercise.function}` may use {allowed_text(exercise)}; nothing else is installed when it is graded.")
