@@ -1,5 +1,7 @@
 """Tests of coursekit.viz: palettes, label maps, overlays, side-by-side figures and confusion heatmaps."""
 
+import doctest
+import importlib
 import subprocess
 import sys
 
@@ -63,6 +65,13 @@ def test_all_lists_the_public_names():
         assert callable(getattr(viz, name))
 
 
+@pytest.mark.parametrize("name", ["coursekit.viz", "coursekit.viz.palette", "coursekit.viz.panels",
+                                  "coursekit.viz.confusion"])
+def test_docstring_examples_run(name):
+    result = doctest.testmod(importlib.import_module(name), optionflags=doctest.NORMALIZE_WHITESPACE)
+    assert result.attempted >= 1 and result.failed == 0
+
+
 def test_import_does_not_import_matplotlib_or_torch():
     code = "import sys, coursekit.viz; print(sorted(m for m in ('matplotlib', 'torch') if m in sys.modules))"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
@@ -124,8 +133,10 @@ def test_colorize_labels_validation():
         colorize_labels(LABELS, num_classes=2)
     with pytest.raises(ValueError, match=">= 0"):
         colorize_labels(np.array([[0, -1]]))
-    with pytest.raises(TypeError, match="float64"):
+    with pytest.raises(ValueError, match="float64"):  # numbers, of a dtype that is not integer
         colorize_labels(LABELS.astype(float))
+    with pytest.raises(TypeError, match="labels"):  # not numbers
+        colorize_labels(np.array([["a", "b"]]))
     with pytest.raises(ValueError, match=r"\(2, 3, 3\)"):
         colorize_labels(np.zeros((2, 3, 3), dtype=int))
     with pytest.raises(ValueError):
@@ -173,8 +184,10 @@ def test_show_image_validation():
         show_image(np.zeros((2, 3, 3, 1)))
     with pytest.raises(ValueError, match=r"\[0, 1\]"):
         show_image(np.full((3, 3, 3), 2.0))
-    with pytest.raises(TypeError, match="show_labels"):
+    with pytest.raises(ValueError, match="show_labels"):  # integer labels where an image goes
         show_image(LABELS)
+    with pytest.raises(TypeError):
+        show_image(np.array([["a", "b"]]))
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -208,12 +221,14 @@ def test_show_labels_validation():
         show_labels(np.array([[0, 3]]), class_names=["a", "b", "c"])
     with pytest.raises(ValueError, match="class_names"):
         show_labels(LABELS, num_classes=3, class_names=["a", "b"])
-    with pytest.raises(TypeError):
+    with pytest.raises(ValueError, match="astype"):
         show_labels(np.zeros((3, 3)))
     with pytest.raises(ValueError, match="2-D"):
         show_labels(np.zeros((3, 3, 3), dtype=np.int64))
     with pytest.raises(ValueError, match="legend"):
         show_labels(LABELS, legend="some")
+    with pytest.raises(TypeError, match="legend"):
+        show_labels(LABELS, legend=2)
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -253,6 +268,8 @@ def test_overlay_validation():
         overlay(np.zeros((3, 3)), np.zeros((4, 4), dtype=int))
     with pytest.raises(ValueError, match="alpha"):
         overlay(np.zeros((3, 3)), LABELS, alpha=1.5)
+    with pytest.raises(TypeError, match="alpha"):
+        overlay(np.zeros((3, 3)), LABELS, alpha="half")
     with pytest.raises(ValueError, match="num_classes"):
         overlay(np.zeros((3, 3)), LABELS, num_classes=2)
 
@@ -305,6 +322,8 @@ def test_side_by_side_validation():
         side_by_side([np.zeros((3, 3)), np.zeros((3, 3, 5))])
     with pytest.raises(TypeError, match="list"):
         side_by_side(np.zeros((3, 3)))
+    with pytest.raises(TypeError, match=r"panels\[0\]"):
+        side_by_side([np.array([["a"]])])
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -374,3 +393,7 @@ def test_confusion_heatmap_validation():
         confusion_heatmap(CM, normalize="rows")
     with pytest.raises(ValueError, match="finite"):
         confusion_heatmap(np.array([[1.0, np.nan], [0.0, 2.0]]))
+    with pytest.raises(TypeError, match="cm"):
+        confusion_heatmap(np.array([["a", "b"], ["c", "d"]]))
+    with pytest.raises(TypeError, match="normalize"):
+        confusion_heatmap(CM, normalize=1)
