@@ -82,10 +82,6 @@ def check_int(value, name: str, minimum: int | None = None) -> int:
     return value
 
 
-#: The former name of :func:`check_int`, for the modules that still import it (same rule, same messages).
-check_int_value = check_int
-
-
 def _number(value, name: str) -> float:
     """``value`` as a float; TypeError unless a real number (a bool is refused)."""
     if _is_bool(value) or not isinstance(value, numbers.Real):
