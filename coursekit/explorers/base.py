@@ -5,9 +5,9 @@ An explorer shows a matplotlib figure as a PNG in an ``ipywidgets.Image``, under
 (those that change with the sliders). A slider step then does only what changes (blitting):
 
 1. validate the new parameters (a refused value changes nothing: not the parameters, the sliders or the picture);
-2. set the moving artists' data for the new parameters (:meth:`Explorer._move`);
-3. restore the kept pixels, draw the moving artists on them (:meth:`Explorer._draw_moving`), encode the PNG;
-4. set the sliders to the parameters (without calling back) and update the text (:meth:`Explorer._readout`).
+2. set the moving artists' data for the new parameters (``_move``);
+3. restore the kept pixels, draw the moving artists on them (``_draw_moving``), encode the PNG;
+4. set the sliders to the parameters (without calling back) and update the text (``_readout``).
 
 Everything else a step needs (clustering runs, sorted probabilities, rendered labels) is computed once and cached by
 the explorer, so that a step costs a few milliseconds (the guide's budget: 50 ms in the kernel, 300 ms from key press
@@ -28,7 +28,7 @@ A new explorer subclasses :class:`Explorer`, precomputes what it can in ``__init
             return self.metrics(threshold)
 
 The picture of every step is drawn by this module; an explorer that paints pixels itself (the stamps of chapter 4)
-extends :meth:`Explorer._draw_moving`.
+extends ``_draw_moving``.
 """
 
 from __future__ import annotations
@@ -59,7 +59,7 @@ class Explorer:
     Parameters
     ----------
     params : dict
-        The initial parameters, checked by :meth:`_validated`.
+        The initial parameters, checked by ``_validated``.
     figsize : (float, float)
         Size of the figure in inches (72 dots an inch).
 
@@ -68,7 +68,7 @@ class Explorer:
     params : dict
         The current parameters.
     sliders : dict of ipywidgets sliders
-        One slider a parameter (or a layer), by the name :meth:`update` takes.
+        One slider a parameter (or a layer), by the name ``update`` takes.
     readout : ipywidgets.HTML
         The text above the picture.
     picture : ipywidgets.Image
@@ -158,7 +158,7 @@ class Explorer:
         self.widget = widgets.VBox([*rows, self.readout, self.picture])
 
     def _apply(self, **changes) -> None:
-        """Change some parameters and redraw; nothing changes when :meth:`_validated` refuses them."""
+        """Change some parameters and redraw; nothing changes when ``_validated`` refuses them."""
         self.params = self._validated({**self.params, **changes})
         self._move()
         self._show()
