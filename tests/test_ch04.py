@@ -420,29 +420,30 @@ def test_an_empty_output_is_shown_not_raised():
     assert explorer.update(kernel_size=3) == (2, 2)
 
 
-@pytest.mark.parametrize("x, kwargs, message", [
-    (np.zeros((2, 2, 2)), {}, "2-D"),
-    (np.zeros((4, 4)), {}, "3 x 3"),
-    (np.zeros((0, 2)), {}, "2-D"),
-    ([[1.0, np.nan]], {}, "finite"),
-    ([["a", "b"]], {}, "real numbers"),
-    (None, {"stride": 0}, "stride"),
-    (None, {"stride": 5}, "stride"),
-    (None, {"stride": 1.5}, "integer"),
-    (None, {"stride": True}, "integer"),
-    (None, {"padding": -1}, "padding"),
-    (None, {"kernel_size": 6}, "kernel_size"),
-    (None, {"stride": 2, "output_padding": 2}, "output_padding must be smaller than the stride"),
+@pytest.mark.parametrize("x, kwargs, error, message", [
+    (np.zeros((2, 2, 2)), {}, ValueError, "2-D"),
+    (np.zeros((4, 4)), {}, ValueError, "3 x 3"),
+    (np.zeros((0, 2)), {}, ValueError, "2-D"),
+    ([[1.0, np.nan]], {}, ValueError, "finite"),
+    ([["a", "b"]], {}, TypeError, "real numbers"),  # the one rule: a wrong kind is a TypeError
+    (None, {"stride": 0}, ValueError, "stride"),
+    (None, {"stride": 5}, ValueError, "stride"),
+    (None, {"stride": 1.5}, TypeError, "int"),
+    (None, {"stride": True}, TypeError, "int"),
+    (None, {"padding": -1}, ValueError, "padding"),
+    (None, {"kernel_size": 6}, ValueError, "kernel_size"),
+    (None, {"stride": 2, "output_padding": 2}, ValueError, "output_padding must be smaller than the stride"),
 ])
-def test_bad_input_is_refused(x, kwargs, message):
-    with pytest.raises(ValueError, match=message):
+def test_bad_input_is_refused(x, kwargs, error, message):
+    with pytest.raises(error, match=message):
         widgets.stamp_explorer(x, **kwargs)
 
 
 def test_bad_update_is_refused_and_changes_nothing(explorer):
     before = dict(explorer.params)
-    for kwargs in ({"stride": 0}, {"padding": 4}, {"kernel_size": 0}, {"output_padding": 2}, {"stride": "2"}):
-        with pytest.raises(ValueError):
+    for kwargs, error in (({"stride": 0}, ValueError), ({"padding": 4}, ValueError), ({"kernel_size": 0}, ValueError),
+                          ({"output_padding": 2}, ValueError), ({"stride": "2"}, TypeError)):
+        with pytest.raises(error):
             explorer.update(**kwargs)
         assert explorer.params == before
 

@@ -593,14 +593,15 @@ def test_explorer_sliders_redraw_and_report_the_field():
     assert "120 holes (gridding)" in explorer.readout.value and explorer.sliders[0].value == 2
 
 
-@pytest.mark.parametrize("kwargs, message", [
-    ({"dilations": ()}, "1 to 6 integers"), ({"dilations": (1, 0)}, "layer 2"), ({"dilations": (1, 9)}, "1 .. 8"),
-    ({"dilations": (1, 2.5)}, "layer 2"), ({"max_dilation": 0}, "max_dilation"), ({"kernel_size": 4}, "odd"),
+@pytest.mark.parametrize("kwargs, error, message", [
+    ({"dilations": ()}, ValueError, "1 to 6 integers"), ({"dilations": (1, 0)}, ValueError, "layer 2"),
+    ({"dilations": (1, 9)}, ValueError, "1 .. 8"), ({"dilations": (1, 2.5)}, TypeError, "layer 2"),
+    ({"max_dilation": 0}, ValueError, "max_dilation"), ({"kernel_size": 4}, ValueError, "odd"),
 ])
-def test_explorer_refuses_bad_input(kwargs, message):
+def test_explorer_refuses_bad_input(kwargs, error, message):
     from coursekit.widgets import ReceptiveFieldExplorer
 
-    with pytest.raises(ValueError, match=message):
+    with pytest.raises(error, match=message):
         ReceptiveFieldExplorer(**kwargs)
 
 
