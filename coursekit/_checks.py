@@ -5,17 +5,19 @@ The rule
 As numpy and scikit-learn do:
 
 - ``TypeError`` when the **kind** of an argument is wrong: not array-like where an array goes (``None``, a str, a
-  dict), an array of things that are not real numbers (strings, objects, complex numbers), not a number where a
-  number goes (a str, ``None``, a bool), not an integer where an int goes (``2.0``, ``True``), not ``True`` or
-  ``False`` where a flag goes, not a str where a name goes.
+  dict), an array of things that are not real numbers (strings, objects, complex numbers; bools too, unless the
+  function says it reads them as 0 and 1, as images and masks do), not a number where a number goes (a str,
+  ``None``, a bool), not an integer where an int goes (``2.0``, ``True``), not ``True`` or ``False`` where a flag
+  goes, not a str where a name goes.
 - ``ValueError`` when the kind is right but the **value** is not: a shape, a number of dimensions or a size (an
   empty array, nested lists of different lengths); a dtype of numbers the function cannot use (float labels where
   integer labels go, with a hint to convert them); NaN or infinity; a number out of its range (negative, zero,
   above the number of points); a label outside ``0 .. k - 1``; a str that names none of the choices.
 
 Every message names the argument, says what was expected and what was given (its type, value, shape or dtype, and
-where an array goes wrong, the index of the first bad entry). Checks that belong to one chapter (a point set, a
-graph, a contour) stay next to it and call these helpers. Never a bare ``assert``.
+where an array goes wrong, the index of the first bad entry). The course's conventions are checked here once (a
+point set ``(N, D)``, an image in [0, 1], labels, a seed); checks that belong to one chapter (a graph, a contour,
+cluster centres) stay next to it and call these helpers. Never a bare ``assert``.
 
 Examples
 --------
