@@ -11,7 +11,7 @@ import types
 
 import numpy as np
 
-from .._checks import as_image, check_nonneg
+from .._checks import as_image, check_choice, check_nonneg
 
 __all__ = ["COLOR_SPACES", "pixel_features"]
 
@@ -87,11 +87,7 @@ def pixel_features(image, space: str = "rgb", position_weight: float = 0.0) -> n
     >>> pixel_features(image, space="lab")[5].round()
     array([67., 43., 74.])
     """
-    if not isinstance(space, str):
-        raise TypeError(f"space must be a str, one of {sorted(COLOR_SPACES)}, got {type(space).__name__} {space!r}")
-    key = space.strip().lower()
-    if key not in COLOR_SPACES:
-        raise ValueError(f"unknown colour space {space!r}; expected one of {sorted(COLOR_SPACES)}")
+    key = check_choice(space.strip().lower() if isinstance(space, str) else space, "space", sorted(COLOR_SPACES))
     weight = check_nonneg(position_weight, "position_weight")
     img = as_image(image)
     h, w = img.shape[:2]
