@@ -98,17 +98,17 @@ class StampExplorer(Explorer):
         return size if min(size) >= 1 else None
 
     def stamps(self):
-        """``(count, value)`` on the uncropped canvas: how many stamps cover each cell, and the sum of their values
-        (the transposed convolution of ``x`` with a ``k x k`` kernel of ones, before cropping)."""
+        """``(count, value)`` on the uncropped canvas: how many stamps cover each cell, and the sum of their values.
+
+        Both are transposed convolutions with a ``k x k`` kernel of ones and no padding
+        (:func:`coursekit.upsampling.conv_transpose2d`): of a map of ones, and of ``x``.
+        """
+        from ..upsampling import conv_transpose2d
+
         s, k = self.params["stride"], self.params["kernel_size"]
-        h, w = self.x.shape
-        count = np.zeros(((h - 1) * s + k, (w - 1) * s + k), dtype=np.int64)
-        value = np.zeros(count.shape)
-        for i in range(h):
-            for j in range(w):
-                count[i * s: i * s + k, j * s: j * s + k] += 1
-                value[i * s: i * s + k, j * s: j * s + k] += self.x[i, j]
-        return count, value
+        inputs = np.stack([np.ones_like(self.x), self.x])[:, None]          # two images of one channel
+        count, value = conv_transpose2d(inputs, np.ones((1, 1, k, k)), stride=s)[:, 0]
+        return np.rint(count).astype(np.int64), value
 
     def update(self, stride=None, padding=None, kernel_size=None, output_padding=None):
         """Set some parameters, redraw, and return the output size ``(H_out, W_out)`` (None when it is empty).
