@@ -4,8 +4,8 @@ base; this module only re-exports them.
 
 Examples
 --------
->>> from coursekit import widgets
->>> widgets.stamp_explorer is __import__("coursekit.explorers").explorers.stamp_explorer
+>>> from coursekit import explorers, widgets
+>>> widgets.kmeans_explorer is explorers.kmeans_explorer
 True
 """
 
