@@ -136,9 +136,9 @@ def conv_transpose2d(x, weight, bias=None, stride=1, padding=0, output_padding=0
 
     See Also
     --------
-    stamp_steps : the same stamps one at a time, for a single channel.
-    conv_transpose_matrix : the same map as a matrix ``C^T``.
-    zero_insert : the same map as a convolution of the zero-inserted input.
+    coursekit.upsampling.views.stamp_steps : the same stamps one at a time, for a single channel.
+    coursekit.upsampling.views.conv_transpose_matrix : the same map as a matrix ``C^T``.
+    coursekit.upsampling.views.zero_insert : the same map as a convolution of the zero-inserted input.
 
     Notes
     -----
