@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import dataclasses
 import doctest
-import importlib
-import pkgutil
 import subprocess
 import sys
 
@@ -568,16 +566,8 @@ def test_public_names_and_recommended_config():
     assert set(M.RECOMMENDED_UNET["training"]) <= set(params)
 
 
-MODULES = ["coursekit.deep"] + [info.name for info in pkgutil.iter_modules(M.__path__, "coursekit.deep.")]
-
-
-@pytest.mark.parametrize("name", MODULES)
-def test_doctests(name):
-    result = doctest.testmod(importlib.import_module(name), optionflags=doctest.NORMALIZE_WHITESPACE)
-    assert result.failed == 0
-
-
 def test_every_public_callable_has_examples():
+    # the examples themselves run in tests/test_doctests.py, with every module's
     finder = doctest.DocTestFinder()
     for name in M.__all__:
         if name not in ("RECOMMENDED_UNET", "TrainingHistory"):

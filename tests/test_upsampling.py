@@ -9,8 +9,6 @@ here, or from identities between independent functions (the adjoint identity, th
 from __future__ import annotations
 
 import doctest
-import importlib
-import pkgutil
 import subprocess
 import sys
 import warnings
@@ -594,17 +592,8 @@ def test_other_errors():
 # the module itself
 
 
-MODULES = ["coursekit.upsampling"] + [info.name for info in pkgutil.iter_modules(U.__path__, "coursekit.upsampling.")]
-
-
-@pytest.mark.parametrize("name", MODULES)
-def test_docstring_examples(name):
-    module = importlib.import_module(name)
-    result = doctest.testmod(module, optionflags=doctest.NORMALIZE_WHITESPACE)
-    assert result.failed == 0
-
-
 def test_every_public_function_has_examples():
+    # the examples themselves run in tests/test_doctests.py, with every module's
     finder = doctest.DocTestFinder()
     for name in U.__all__:
         if name not in ("Stamp", "StampSteps"):
