@@ -24,6 +24,7 @@ VALUE_IN_TEXT = {
     "k": (r"k = (\d+),", 1),
     "position λ": (r"λ = ([\d.]+)", 1),
     "bandwidth h": (r"h = ([\d.]+)", 1),
+    "scale σ": (r"σ = ([\d.]+)", 1),
     "stride s": (_FORMULA, "s"),
     "padding p": (_FORMULA, "p"),
     "kernel k": (_FORMULA, "k"),
