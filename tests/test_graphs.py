@@ -208,6 +208,22 @@ def test_sparse_and_dense_solvers_agree_on_an_image_graph():
     np.testing.assert_allclose(sparse.vector, dense.vector, atol=1e-4 * np.abs(dense.vector).max())
 
 
+def test_the_sparse_solver_finds_a_second_eigenvalue_below_its_tolerance():
+    # the toy image's dark disk is joined to the rest by weights of about 1e-6: lambda_2 is about 6e-11, far below
+    # the default tol=1e-6, and lambda_3 about 1e-3. Lanczos asked for the top two of D^-1/2 W D^-1/2 cannot tell
+    # mu = 1 from 1 - 6e-11 at that tolerance and returned the third eigenpair (a split of Ncut 7e-4, not 6e-11).
+    image, truth = toy_intensity_image(seed=0, size=24)
+    W = G.image_affinity(image, sigma_color=0.1, sigma_space=3.0, radius=2)
+    D = np.diag(W.sum(axis=1))
+    lam = scipy.linalg.eigh(D - W.toarray(), D, eigvals_only=True, subset_by_index=[0, 2])
+    assert lam[1] < 1e-9 < 1e-4 < lam[2]
+    for result in (G.ncut_bipartition(W), G.ncut_bipartition(W, eigen_solver="sparse")):  # auto: 576 nodes, sparse
+        assert result.eigenvalue == pytest.approx(lam[1], rel=1e-3, abs=1e-13)
+        assert result.ncut < 1e-9
+        assert {frozenset(np.flatnonzero(result.mask)), frozenset(np.flatnonzero(~result.mask))} >= \
+            {frozenset(np.flatnonzero(truth.ravel() == 0))}  # the disk is cut off
+
+
 def test_the_threshold_search_equals_trying_every_midpoint():
     rng = np.random.default_rng(5)
     for trial in range(20):

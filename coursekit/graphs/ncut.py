@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 import scipy.linalg
 import scipy.sparse as sp
-from scipy.sparse.linalg import eigsh
+from scipy.sparse.linalg import LinearOperator, eigsh
 from threadpoolctl import threadpool_limits
 
 from .._checks import check_choice, check_int, check_nonneg
@@ -60,25 +60,32 @@ def _second_eigenvector(W, degree: np.ndarray, dense: bool, tol: float) -> tuple
     The smallest eigenvalues of ``L_sym`` are the largest ones of ``M = D^-1/2 W D^-1/2`` (``lambda = 1 - mu``),
     and Lanczos finds the largest eigenvalues of a matrix quickly (``which="LA"``), where asking it for the
     smallest ones of ``L_sym`` (``which="SM"``) converges very slowly. The top eigenvector of ``M`` is known,
-    ``z_0 = D^1/2 1``: of the two computed, ``z`` is the direction orthogonal to ``z_0`` (``y^T D 1 = 0``), which also
-    picks a right vector when 0 is a repeated eigenvalue (a graph in several pieces).
+    ``z_0 = D^1/2 1``, and ``z`` is the direction orthogonal to it (``y^T D 1 = 0``), which also picks a right vector
+    when 0 is a repeated eigenvalue (a graph in several pieces). The dense solver computes the top two eigenvectors
+    and keeps the direction orthogonal to ``z_0``. Lanczos is given ``M - 2 z_0 z_0^T`` instead (``z_0`` deflated to
+    the eigenvalue -1, below every other one): asked for the top two of ``M`` with a tolerance, it cannot tell
+    ``mu = 1`` from ``mu_2 = 1 - lambda_2`` when ``lambda_2`` is below the tolerance (a piece joined by very weak
+    edges), finds one vector for both and returns the third eigenvector instead of the second.
     """
     s = 1.0 / np.sqrt(degree)
+    z0 = np.sqrt(degree) / np.linalg.norm(np.sqrt(degree))
     if dense:
         W = W.toarray() if sp.issparse(W) else W
         M = s[:, None] * W * s[None, :]
         _, Z = scipy.linalg.eigh(M, subset_by_index=[len(s) - 2, len(s) - 1])
+        a = Z.T @ z0
+        z = Z @ np.array([a[1], -a[0]])
     else:
         M = sp.diags_array(s) @ sp.csr_array(W) @ sp.diags_array(s) if sp.issparse(W) else s[:, None] * W * s
+        deflated = LinearOperator(M.shape, dtype=np.float64,
+                                  matvec=lambda v: M @ np.ravel(v) - 2.0 * z0 * (z0 @ np.ravel(v)))
         # Speed only. ncv: a longer Lanczos basis between restarts than the default 20 halves the matrix products
         # on large image graphs, whose top eigenvalues crowd near 1 (256 x 256 pixels: 1,000 instead of 2,100).
         # One BLAS thread: Lanczos' other steps are matrix-vector products, limited by memory, where threads gain
         # little and, on a busy machine, wait for each other (256 x 256 on 2 busy cores: 7 s instead of 38 s).
         with threadpool_limits(limits=1, user_api="blas"):
-            _, Z = eigsh(M, k=2, which="LA", tol=tol, v0=_start_vector(len(s)), ncv=min(len(s), 40))
-    z0 = np.sqrt(degree) / np.linalg.norm(np.sqrt(degree))
-    a = Z.T @ z0
-    z = Z @ np.array([a[1], -a[0]])
+            _, Z = eigsh(deflated, k=1, which="LA", tol=tol, v0=_start_vector(len(s)), ncv=min(len(s), 40))
+        z = Z[:, 0] - z0 * (z0 @ Z[:, 0])
     z /= np.linalg.norm(z)
     return float(1.0 - z @ (M @ z)), z
 
