@@ -119,12 +119,13 @@ def _quiet_lab_settings() -> None:
 
 def cmd_lab(args) -> int:
     from .grading import webguard
+    from .paths import Course
 
     _quiet_lab_settings()
     # the formgrader's pages of students' work get a content security policy (no student script runs there)
     webguard.enable(Path(os.environ["JUPYTER_CONFIG_DIR"]))
     # nbgrader's exchange folder (autograder/exchange, as configured): without it the formgrader shows a warning
-    (Path(args.root) / "autograder" / "exchange").mkdir(parents=True, exist_ok=True)
+    Course(args.root).exchange.mkdir(parents=True, exist_ok=True)
     cmd = [sys.executable, "-m", "jupyterlab", f"--ServerApp.root_dir={args.root}",
            "--LabApp.news_url=", "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate", *args.extra]
     os.chdir(args.root)

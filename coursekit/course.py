@@ -16,6 +16,7 @@ import sys
 from pathlib import Path
 
 from .grading.check import SEED_ENV, grading_seed
+from .paths import Course, chapter_module
 from .grading.registry import exercises
 
 __all__ = ["course_root", "assignments", "release", "make_samples", "course_seed", "notebook_points",
@@ -77,9 +78,8 @@ def _api(root: Path):
     """nbgrader's Python API on the course in ``root/autograder``."""
     tools_on_path()
     from nbgrader.apps import NbGraderAPI
-    from traitlets.config.loader import PyFileConfigLoader
 
-    config = PyFileConfigLoader("nbgrader_config.py", path=str(root / "autograder")).load_config()
+    config = Course(root).nbgrader_config()
     with _quiet():
         return NbGraderAPI(config=config)
 
@@ -108,11 +108,11 @@ def release(root: Path, names: list[str] | None = None, log=print) -> list[Path]
     unknown = sorted(set(names) - set(assignments(root)))
     if unknown:
         raise ValueError(f"no assignment {', '.join(unknown)} in solutions/; known: {', '.join(assignments(root))}")
-    (root / "autograder" / "exchange").mkdir(parents=True, exist_ok=True)
+    Course(root).exchange.mkdir(parents=True, exist_ok=True)
     api = _api(root)
     written = []
     for name in names:
-        source = root / "autograder" / "source" / name
+        source = Course(root).source(name).parent
         shutil.rmtree(source, ignore_errors=True)
         shutil.copytree(root / "solutions" / name, source,
                         ignore=shutil.ignore_patterns(".ipynb_checkpoints", "__pycache__"))
@@ -164,7 +164,7 @@ def make_samples(root: Path, name: str, log=print) -> dict[str, float]:
     chapter_exercises = exercises(name)
     if not chapter_exercises:
         raise ValueError(f"no exercise of {name} in the registry")
-    module = importlib.import_module(_chapter_module(name))
+    module = importlib.import_module(chapter_module(name))
     partial = getattr(module, "PARTIAL_SAMPLE", {"correct": (), "wrong": {}})
     plans = {
         "sample_full": ({ex.function for ex in chapter_exercises}, {}),
@@ -182,7 +182,7 @@ def make_samples(root: Path, name: str, log=print) -> dict[str, float]:
                 cell.source = "\n\n".join(wrong[fn] if fn in wrong else solved[fn] for fn in functions)
             elif functions and all(fn in correct for fn in functions):
                 cell.source = solved[functions[0]]
-        folder = root / "autograder" / "submitted" / student / name
+        folder = Course(root).submitted(student, name)
         shutil.rmtree(folder, ignore_errors=True)
         folder.mkdir(parents=True)
         nbformat.write(nb, folder / f"{name}.ipynb")
@@ -191,9 +191,6 @@ def make_samples(root: Path, name: str, log=print) -> dict[str, float]:
     return expected
 
 
-def _chapter_module(name: str) -> str:
-    """``06_metrics`` -> ``coursekit.grading.ch06_metrics``, where the chapter registers its exercises."""
-    return f"coursekit.grading.ch{name}"
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -206,7 +203,7 @@ def course_seed(root: Path, log=print) -> int:
     seed = grading_seed()
     if seed is not None:
         return seed
-    path = root / "autograder" / ".grading_seed"
+    path = Course(root).seed_file
     if not path.is_file():
         path.write_text(str(secrets.randbits(63)))
         path.chmod(0o600)

@@ -17,8 +17,8 @@ from coursekit.grading import CheckFailed, check, exercises, get_exercise
 from coursekit.grading import ch05_fcn_unet as ch05
 from coursekit.grading.check import case_rng
 from coursekit.grading import room
-from coursekit.grading.cleanroom import ADAPTERS, adapt
-from coursekit.grading.grader import _forbidden_spec, _Prepared, _verdict
+from coursekit.grading.adapters import ADAPTERS, adapt
+from coursekit.grading.verdict import prepare, verdict
 
 from conftest import REPO, executed_solution, load_functions, message_of, notebook_text
 
@@ -85,7 +85,7 @@ def test_unet_reference_is_the_depth_one_formula_written_out():
 
 
 def ch05_modules(cin, classes, base, depth, seed):
-    from coursekit.grading.cleanroom import _unet_modules
+    from coursekit.grading.adapters import _unet_modules
 
     return _unet_modules(torch, cin, classes, base, depth, seed)
 
@@ -487,22 +487,12 @@ def test_calling_the_library_is_caught_in_the_check():
 
 def run_clean_room(tmp_path, cells, seed=3):
     """The grader's route for the whole chapter: the clean room in a fresh interpreter, then the verdicts."""
-    prepared = []
-    for ex in exercises(NAME):
-        cases = list(ex.cases(None, False)) + list(ex.cases(case_rng(ex.id, seed), True))
-        expected = []
-        for case in cases:
-            try:
-                expected.append((ex.call(ex.reference_function(), case.args, case.kwargs), None))
-            except Exception as exc:  # noqa: BLE001
-                expected.append((None, exc))
-        prepared.append(_Prepared(ex, cases, expected, [s for s in map(_forbidden_spec, ex.all_forbidden) if s]))
+    prepared = [prepare(ex, list(ex.cases(None, False)) + list(ex.cases(case_rng(ex.id, seed), True)))
+                for ex in exercises(NAME)]
     folder = room.prepare(tmp_path / "room", cells, prepared, 60)
     report = room.run(folder, len(prepared), room.plain_command(folder), 600)
-    verdicts = {}
-    for p, (outcome, arrays) in zip(prepared, report.outcomes):
-        verdicts[p.exercise.function] = _verdict(p, outcome, arrays, report.cell_errors)
-    return verdicts
+    return {p.exercise.function: verdict(p, outcome.get("cases", []), arrays, report.cell_errors)
+            for p, (outcome, arrays) in zip(prepared, report.outcomes)}
 
 
 def notebook_cells(folder):

@@ -9,7 +9,7 @@ import pytest
 
 from coursekit.grading import room
 from coursekit.grading.cleanroom import decode, decode_result, encode
-from coursekit.grading.grader import _forbidden_spec
+from coursekit.grading.verdict import spec_of
 
 class _Prepared:
     def __init__(self, function, cases, forbidden):
@@ -17,7 +17,7 @@ class _Prepared:
 
         self.exercise = type("E", (), {"id": "x.y", "function": function, "adapter": ""})()
         self.cases = [Case(tuple(args)) for args in cases]
-        self.forbidden = [s for s in (_forbidden_spec(d) for d in forbidden) if s]
+        self.forbidden = [s for s in (spec_of(d) for d in forbidden) if s]
 
 
 def run_room(tmp_path, cells, function, cases, forbidden=(), case_seconds=10, seconds=120):

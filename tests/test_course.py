@@ -123,6 +123,21 @@ def test_autograde_round_trip(released_course, monkeypatch):
         assert not re.search(r'(src|href)="(https?:)?//', page), f"{student}: feedback loads from the network"
     partial = (released_course / "autograder" / "feedback" / "sample_partial" / "06_metrics" / "06_metrics.html")
     assert "expected nan, given 0" in partial.read_text()  # the student sees what differed
+    # the reason column says why points were lost, exercise by exercise
+    assert "iou_per_class: " in rows["sample_partial"]["reason"] and "is not implemented" in \
+        rows["sample_partial"]["reason"]
+    assert rows["sample_full"]["reason"] == ""
+
+    # regrading one student keeps the whole class in grades.csv (built from the gradebook), and the others' logs
+    others_log = report.log_dir / "sample_empty.log"
+    assert others_log.is_file()
+    again = grade_class(released_course, "06_metrics", students=["sample_partial"], log=lambda *a: None,
+                        progress=False)
+    with open(again.csv_path) as fh:
+        regraded = {r["student"]: r for r in csv.DictReader(fh)}
+    assert set(regraded) == set(expected)
+    assert {s: float(r["score"]) for s, r in regraded.items()} == expected
+    assert others_log.is_file()
 
 
 def test_deleted_test_cell_is_restored_and_counts_as_failed(released_course, monkeypatch):

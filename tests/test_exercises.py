@@ -1,13 +1,16 @@
 """Every registered exercise of every chapter: the worked solution passes its visible cases and its hidden cases for
-several seeds, and the released stub fails with "not implemented yet". The solution cells run after the notebook's
-setup cell, as in the clean room; a new chapter is covered by registering its exercises."""
+several seeds, the released stub fails with "not implemented yet", and the hidden cases depend on the grading seed
+only. The solution cells run after the notebook's setup cell, as in the clean room; a new chapter is covered by
+registering its exercises."""
 
 import functools
 
+import numpy as np
 import pytest
 
 from coursekit.course import assignments
 from coursekit.grading import CheckFailed, check, exercises
+from coursekit.grading.check import case_rng
 
 from conftest import REPO, load_functions
 
@@ -37,3 +40,13 @@ def test_solution_passes_visible_and_hidden(exercise, capsys):
 def test_released_stub_fails_with_not_implemented(exercise):
     with pytest.raises(CheckFailed, match="not implemented yet"):
         check(exercise.id, functions("notebooks", exercise.notebook)[exercise.function])
+
+
+@pytest.mark.parametrize("exercise", EXERCISES, ids=lambda e: e.id)
+def test_hidden_cases_depend_on_the_seed_only(exercise):
+    def flat(seed):
+        return [repr(c.kwargs) + repr([np.asarray(a).tolist() for a in c.args])
+                for c in exercise.cases(case_rng(exercise.id, seed), True)]
+
+    assert flat(11) == flat(11)
+    assert flat(11) != flat(12)

@@ -22,7 +22,7 @@ from __future__ import annotations
 import numpy as np
 
 from .compare import allclose, exact
-from .registry import Case, Exercise, register
+from .registry import Case, chapter
 
 NOTEBOOK = "01_clustering"
 
@@ -146,10 +146,6 @@ def _hidden_assign(rng) -> list[Case]:
     return cases
 
 
-def _assign_cases(rng, hidden: bool) -> list[Case]:
-    return _hidden_assign(rng) if hidden else _public_assign()
-
-
 # ---------------------------------------------------------------------------------------------------------------
 # update_centers(X, labels, k, previous=None)
 
@@ -195,10 +191,6 @@ def _hidden_update(rng) -> list[Case]:
     return cases
 
 
-def _update_cases(rng, hidden: bool) -> list[Case]:
-    return _hidden_update(rng) if hidden else _public_update()
-
-
 # ---------------------------------------------------------------------------------------------------------------
 # kmeans_loop(X, init_centers, max_iter)
 
@@ -241,10 +233,6 @@ def _hidden_loop(rng) -> list[Case]:
     return cases
 
 
-def _loop_cases(rng, hidden: bool) -> list[Case]:
-    return _hidden_loop(rng) if hidden else _public_loop()
-
-
 # ---------------------------------------------------------------------------------------------------------------
 # pixel_features(image, space="rgb", position_weight=0.0), spaces "gray" (grey image) and "rgb" (RGB image)
 
@@ -285,10 +273,6 @@ def _hidden_features(rng) -> list[Case]:
     cases.append(Case((rng.uniform(0, 1, (h, w)),), {"space": "rgb"},
                       label="a grey image with space='rgb': raise ValueError"))
     return cases
-
-
-def _features_cases(rng, hidden: bool) -> list[Case]:
-    return _hidden_features(rng) if hidden else _public_features()
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -337,10 +321,6 @@ def _hidden_e(rng) -> list[Case]:
     return cases
 
 
-def _e_cases(rng, hidden: bool) -> list[Case]:
-    return _hidden_e(rng) if hidden else _public_e()
-
-
 # ---------------------------------------------------------------------------------------------------------------
 # m_step(X, responsibilities, reg_covar=1e-6) -> (weights, means, covariances)
 
@@ -385,10 +365,6 @@ def _hidden_m(rng) -> list[Case]:
     return cases
 
 
-def _m_cases(rng, hidden: bool) -> list[Case]:
-    return _hidden_m(rng) if hidden else _public_m()
-
-
 # ---------------------------------------------------------------------------------------------------------------
 # mean_shift_step(X, points, bandwidth), flat kernel
 
@@ -430,74 +406,71 @@ def _hidden_shift(rng) -> list[Case]:
     return cases
 
 
-def _shift_cases(rng, hidden: bool) -> list[Case]:
-    return _hidden_shift(rng) if hidden else _public_shift()
-
-
 # ---------------------------------------------------------------------------------------------------------------
 # the exercises
 
-register(Exercise(
+exercise = chapter(NOTEBOOK, forbidden=_FORBIDDEN)
+
+exercise(
     id="clustering.assign_labels", function="assign_labels", reference="coursekit.clustering.assign_labels",
-    cases=_assign_cases, compare=exact(), points=1, notebook=NOTEBOOK, forbidden=_FORBIDDEN,
+    public=_public_assign, hidden=_hidden_assign, compare=exact(), points=1,
     hint="compute the squared distances of every point to every centre with broadcasting, "
          "d2 = ((X[:, None, :] - centers[None, :, :]) ** 2).sum(axis=2), shape (N, k), and take "
          "d2.argmin(axis=1) (argmin returns the first, i.e. lowest, index on a tie); return int64 labels.",
-))
+)
 
-register(Exercise(
+exercise(
     id="clustering.update_centers", function="update_centers", reference="coursekit.clustering.update_centers",
-    cases=_update_cases, compare=allclose(rtol=1e-7, atol=1e-10), points=2, notebook=NOTEBOOK, forbidden=_FORBIDDEN,
+    public=_public_update, hidden=_hidden_update, compare=allclose(rtol=1e-7, atol=1e-10), points=2,
     hint="loop over j in range(k) (k is given: the last clusters may be empty): centre j is "
          "X[labels == j].mean(axis=0) when the cluster has points; an empty cluster keeps previous[j], and when "
          "previous is None raise ValueError. Return a new (k, D) float array.",
-))
+)
 
-register(Exercise(
+exercise(
     id="clustering.kmeans_loop", function="kmeans_loop",
     reference="coursekit.grading.ch01_clustering.reference_kmeans_loop",
-    cases=_loop_cases, compare=allclose(rtol=1e-7, atol=1e-9, names=("labels", "centers")), points=2,
-    notebook=NOTEBOOK, forbidden=_FORBIDDEN,
+    public=_public_loop, hidden=_hidden_loop, points=2,
+    compare=allclose(rtol=1e-7, atol=1e-9, names=("labels", "centers")),
     hint="start from a copy of init_centers; repeat at most max_iter times: labels = assign_labels(X, centers), "
          "centers = update_centers(X, labels, k, previous=centers), and stop early when the labels equal those of "
          "the previous iteration. Return (assign_labels(X, centers), centers): the labels of the centres you return.",
-))
+)
 
-register(Exercise(
+exercise(
     id="clustering.pixel_features", function="pixel_features", reference="coursekit.features.pixel_features",
-    cases=_features_cases, compare=allclose(rtol=1e-9, atol=1e-12), points=2, notebook=NOTEBOOK,
-    forbidden=_FORBIDDEN,
+    public=_public_features, hidden=_hidden_features, compare=allclose(rtol=1e-9, atol=1e-12), points=2,
     hint="colour = image.reshape(H * W, 3) for 'rgb' or image.reshape(H * W, 1) for 'gray' (raise ValueError for a "
          "grey image with 'rgb'); with position_weight > 0 append the columns x * s and y * s, where "
          "y, x = np.divmod(np.arange(H * W), W) (x is the column, y the row) and s = position_weight / max(H, W).",
-))
+)
 
-register(Exercise(
-    id="clustering.e_step", function="e_step", reference="coursekit.clustering.e_step", cases=_e_cases,
+exercise(
+    id="clustering.e_step", function="e_step", reference="coursekit.clustering.e_step",
+    public=_public_e, hidden=_hidden_e,
     compare=allclose(rtol=1e-6, atol=1e-9, names=("responsibilities", "log_likelihood")), points=3,
-    notebook=NOTEBOOK, forbidden=_FORBIDDEN,
     hint="for every component j: log N(x | mu_j, Sigma_j) = -0.5 * (D log(2 pi) + log det Sigma_j + "
          "(x - mu_j)^T Sigma_j^-1 (x - mu_j)) (np.linalg.slogdet, np.linalg.solve); add log pi_j to get an (N, k) "
          "array a; with m = a.max(axis=1, keepdims=True), log p(x_i) = m + log sum_j exp(a - m) (log-sum-exp: "
          "never exp(a) alone); responsibilities = exp(a - log p), log-likelihood = mean of log p.",
-))
+)
 
-register(Exercise(
-    id="clustering.m_step", function="m_step", reference="coursekit.clustering.m_step", cases=_m_cases,
+exercise(
+    id="clustering.m_step", function="m_step", reference="coursekit.clustering.m_step",
+    public=_public_m, hidden=_hidden_m,
     compare=allclose(rtol=1e-6, atol=1e-9, names=("weights", "means", "covariances")), points=2,
-    notebook=NOTEBOOK, forbidden=_FORBIDDEN,
     hint="N_j = R[:, j].sum() + 10 * np.finfo(float).eps; weights = N_j / N (N = number of points, before the "
          "10 eps); means[j] = R[:, j] @ X / N_j; with diff = X - means[j], covariances[j] = "
          "(R[:, j, None] * diff).T @ diff / N_j + reg_covar * np.eye(D). Divide by N_j, not N_j - 1.",
-))
+)
 
-register(Exercise(
+exercise(
     id="clustering.mean_shift_step", function="mean_shift_step", reference="coursekit.clustering.mean_shift_step",
-    cases=_shift_cases, compare=allclose(rtol=1e-9, atol=1e-12), points=2, notebook=NOTEBOOK, forbidden=_FORBIDDEN,
+    public=_public_shift, hidden=_hidden_shift, compare=allclose(rtol=1e-9, atol=1e-12), points=2,
     hint="for every point y: inside = ((X - y) ** 2).sum(axis=1) <= bandwidth ** 2 (the edge counts); the new "
          "position is X[inside].mean(axis=0), or y itself when no data point is inside. Return the new positions, "
          "not the shift.",
-))
+)
 
 
 # ---------------------------------------------------------------------------------------------------------------

@@ -19,7 +19,7 @@ from __future__ import annotations
 import numpy as np
 
 from .compare import allclose, exact
-from .registry import Case, Exercise, register
+from .registry import Case, chapter
 
 NOTEBOOK = "04_transposed_convolution"
 
@@ -132,10 +132,6 @@ def _hidden_sizes(rng: np.random.Generator) -> list[Case]:
     return cases
 
 
-def _size_cases(rng, hidden: bool) -> list[Case]:
-    return _hidden_sizes(rng) if hidden else _public_sizes()
-
-
 # ---------------------------------------------------------------------------------------------------------------
 # conv_transpose2d_single(x, kernel, stride=1, padding=0)
 
@@ -206,10 +202,6 @@ def _hidden_single(rng: np.random.Generator) -> list[Case]:
     return cases
 
 
-def _single_cases(rng, hidden: bool) -> list[Case]:
-    return _hidden_single(rng) if hidden else _public_single()
-
-
 # ---------------------------------------------------------------------------------------------------------------
 # conv_transpose2d(x, weight, stride=1, padding=0): NCHW, weight (C_in, C_out, k_H, k_W), groups=1, no bias
 
@@ -267,42 +259,42 @@ def _hidden_multi(rng: np.random.Generator) -> list[Case]:
     return cases
 
 
-def _multi_cases(rng, hidden: bool) -> list[Case]:
-    return _hidden_multi(rng) if hidden else _public_multi()
-
-
 # ---------------------------------------------------------------------------------------------------------------
 # the exercises
 
-register(Exercise(
+exercise = chapter(NOTEBOOK, forbidden=_FORBIDDEN)
+
+exercise(
     id="transposed_convolution.conv_transpose_output_size", function="conv_transpose_output_size",
-    reference="coursekit.upsampling.conv_transpose_output_size", cases=_size_cases, compare=exact(), points=1,
-    notebook=NOTEBOOK, forbidden=_FORBIDDEN,
+    reference="coursekit.upsampling.conv_transpose_output_size", public=_public_sizes, hidden=_hidden_sizes,
+    compare=exact(), points=1,
     hint="the canvas has (size - 1) * stride + dilation * (kernel_size - 1) + 1 pixels; padding is cropped from "
          "both ends (2 * padding) and output_padding is added at the end. Return an int, and raise ValueError when "
          "the result is smaller than 1.",
-))
+)
 
-register(Exercise(
+exercise(
     id="transposed_convolution.conv_transpose2d_single", function="conv_transpose2d_single",
-    reference="coursekit.grading.ch04_transposed_convolution.reference_single", cases=_single_cases,
-    compare=allclose(rtol=1e-7, atol=1e-9), points=2, notebook=NOTEBOOK, forbidden=_FORBIDDEN,
+    reference="coursekit.grading.ch04_transposed_convolution.reference_single",
+    public=_public_single, hidden=_hidden_single,
+    compare=allclose(rtol=1e-7, atol=1e-9), points=2,
     hint="start from a canvas of zeros with (H - 1) * stride + k_H rows and (W - 1) * stride + k_W columns; every "
          "input pixel adds x[i, j] * kernel to canvas[i * stride : i * stride + k_H, j * stride : j * stride + k_W] "
          "(+=, so that overlapping stamps add up); then crop padding from all four sides with "
          "canvas[p : rows - p, p : cols - p] (canvas[p:-p] is empty when p = 0).",
-))
+)
 
-register(Exercise(
+exercise(
     id="transposed_convolution.conv_transpose2d", function="conv_transpose2d",
-    reference="coursekit.upsampling.conv_transpose2d", cases=_multi_cases, compare=allclose(rtol=1e-7, atol=1e-9),
-    points=3, notebook=NOTEBOOK, forbidden=_FORBIDDEN,
+    reference="coursekit.upsampling.conv_transpose2d", public=_public_multi, hidden=_hidden_multi,
+    compare=allclose(rtol=1e-7, atol=1e-9),
+    points=3,
     hint="x is (N, C_in, H, W) and weight is (C_in, C_out, k_H, k_W): input channel c stamps weight[c, o] onto "
          "output channel o, and the stamps of all input channels are summed, for each image of the batch. Loop "
          "over the kernel taps (u, v): tap (u, v) of every pixel (i, j) lands on canvas pixel (i * s + u, j * s + v), "
          "so canvas[:, :, u : u + (H - 1) * s + 1 : s, v : v + (W - 1) * s + 1 : s] += "
          "np.einsum('nchw,co->nohw', x, weight[:, :, u, v]); crop the padding last.",
-))
+)
 
 
 # ---------------------------------------------------------------------------------------------------------------

@@ -1,7 +1,7 @@
 """Exercises of the FCN / U-Net chapter (``05_fcn_unet``).
 
 Three exercises, in the order of the notebook, each on torch objects and graded on numbers through an adapter of
-:mod:`coursekit.grading.cleanroom` (the reference goes through the same adapter):
+:mod:`coursekit.grading.adapters` (the reference goes through the same adapter):
 
 - ``convolutionalize_linear(linear, feature_shape)``: the ``nn.Conv2d`` equivalent to a fully connected layer that
   follows a ``Flatten`` of a ``(C, H, W)`` feature map. Graded by the *output of the returned convolution* on images
@@ -27,12 +27,12 @@ from __future__ import annotations
 import numpy as np
 
 from .compare import allclose
-from .registry import Case, Exercise, register
+from .registry import Case, chapter
 
 NOTEBOOK = "05_fcn_unet"
 
 #: The library's networks and losses are what the exercises rebuild.
-_FORBIDDEN = ("coursekit.models",)
+_FORBIDDEN = ("coursekit.models", "coursekit.deep")
 #: The exercises are written with PyTorch (and numpy); nothing else is there when they are graded.
 _MODULES = ("numpy", "torch")
 
@@ -145,10 +145,6 @@ def _hidden_linear(rng: np.random.Generator) -> list[Case]:
     return cases
 
 
-def _linear_cases(rng, hidden: bool) -> list[Case]:
-    return _hidden_linear(rng) if hidden else _public_linear()
-
-
 # ---------------------------------------------------------------------------------------------------------------
 # unet_forward(x, encoder, bottleneck, upsamplers, decoder, head): case (x, in_channels, num_classes,
 # base_channels, depth, seed); the adapter builds the modules
@@ -180,10 +176,6 @@ def _hidden_unet(rng: np.random.Generator) -> list[Case]:
         cases.append(_unet_case(rng, r(1, 2), r(1, 3), r(2, 5), r(2, 4), depth, cells_h, cells_w, r(0, 10**6),
                                 f"depth {depth}"))
     return cases
-
-
-def _unet_cases(rng, hidden: bool) -> list[Case]:
-    return _hidden_unet(rng) if hidden else _public_unet()
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -240,45 +232,44 @@ def _hidden_dice(rng: np.random.Generator) -> list[Case]:
     return cases
 
 
-def _dice_cases(rng, hidden: bool) -> list[Case]:
-    return _hidden_dice(rng) if hidden else _public_dice()
-
-
 # ---------------------------------------------------------------------------------------------------------------
 # the exercises
 
-register(Exercise(
+exercise = chapter(NOTEBOOK, forbidden=_FORBIDDEN, modules=_MODULES)
+
+exercise(
     id="fcn_unet.convolutionalize_linear", function="convolutionalize_linear",
-    reference="coursekit.grading.ch05_fcn_unet.reference_convolutionalize_linear", cases=_linear_cases,
-    compare=allclose(rtol=1e-4, atol=1e-5), points=2, notebook=NOTEBOOK, forbidden=_FORBIDDEN, modules=_MODULES,
+    reference="coursekit.grading.ch05_fcn_unet.reference_convolutionalize_linear",
+    public=_public_linear, hidden=_hidden_linear,
+    compare=allclose(rtol=1e-4, atol=1e-5), points=2,
     adapter="linear_layer",
     hint="nn.Flatten lays a (C, H, W) map out channel by channel, row by row, so linear.weight.reshape(out, C, H, W) "
          "is the weight of an nn.Conv2d(C, out, kernel_size=(H, W)) (stride 1, no padding); copy it and the bias "
          "(bias=False when linear.bias is None) under torch.no_grad(), and raise ValueError when C * H * W != "
          "linear.in_features.",
-))
+)
 
-register(Exercise(
+exercise(
     id="fcn_unet.unet_forward", function="unet_forward",
-    reference="coursekit.grading.ch05_fcn_unet.reference_unet_forward", cases=_unet_cases,
-    compare=allclose(rtol=1e-6, atol=1e-8), points=3, notebook=NOTEBOOK, forbidden=_FORBIDDEN, modules=_MODULES,
+    reference="coursekit.grading.ch05_fcn_unet.reference_unet_forward", public=_public_unet, hidden=_hidden_unet,
+    compare=allclose(rtol=1e-6, atol=1e-8), points=3,
     adapter="unet_modules",
     hint="going down, for each block of the encoder: x = block(x), keep x in a list of skips, then "
          "x = F.max_pool2d(x, 2); then x = bottleneck(x); going up, for k from len(decoder) - 1 down to 0: "
          "x = decoder[k](torch.cat([skips[k], upsamplers[k](x)], dim=1)) (the skip first); return head(x), with no "
          "activation after it.",
-))
+)
 
-register(Exercise(
+exercise(
     id="fcn_unet.dice_loss", function="dice_loss",
-    reference="coursekit.models.dice_loss", cases=_dice_cases,
+    reference="coursekit.models.dice_loss", public=_public_dice, hidden=_hidden_dice,
     compare=allclose(rtol=1e-6, atol=1e-9, names=("loss", "gradient with respect to the logits")), points=3,
-    notebook=NOTEBOOK, forbidden=_FORBIDDEN, modules=_MODULES, adapter="loss_and_gradient",
+    adapter="loss_and_gradient",
     hint="p = torch.softmax(logits, dim=1); g = F.one_hot(labels, C).permute(0, 3, 1, 2) with the ignored labels "
          "replaced by 0 first; multiply p and g by the mask of kept pixels; sum over the batch and the pixels "
          "(dims 0, 2, 3) to get one intersection and one denominator per class; D = (2 * inter + eps) / (sum p + "
          "sum g + eps); return 1 - D.mean(), using torch operations only so that autograd can follow.",
-))
+)
 
 
 # ---------------------------------------------------------------------------------------------------------------

@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from .compare import allclose, exact
-from .registry import Case, Exercise, register
+from .registry import Case, Exercise, chapter
 
 NOTEBOOK = "06_metrics"
 
@@ -84,10 +84,6 @@ def _hidden_matrices(rng: np.random.Generator) -> list[Case]:
     return cases
 
 
-def _matrix_cases(rng, hidden: bool) -> list[Case]:
-    return _hidden_matrices(rng) if hidden else _public_matrices()
-
-
 # ---------------------------------------------------------------------------------------------------------------
 # cases for confusion_matrix(pred, target, num_classes, ignore_index=255)
 
@@ -145,29 +141,24 @@ def _hidden_label_maps(rng: np.random.Generator) -> list[Case]:
     return cases
 
 
-def _label_map_cases(rng, hidden: bool) -> list[Case]:
-    return _hidden_label_maps(rng) if hidden else _public_label_maps()
-
-
 # ---------------------------------------------------------------------------------------------------------------
 # the exercises
 
+exercise = chapter(NOTEBOOK, forbidden=_FORBIDDEN)
 
 def _metric(name: str, points: float, hint: str, compare=None) -> Exercise:
-    return register(Exercise(
-        id=f"metrics.{name}", function=name, reference=f"coursekit.metrics.{name}", cases=_matrix_cases,
-        compare=compare or allclose(rtol=1e-9, atol=1e-12), points=points, notebook=NOTEBOOK,
-        forbidden=_FORBIDDEN, hint=hint,
-    ))
+    return exercise(id=f"metrics.{name}", function=name, reference=f"coursekit.metrics.{name}",
+                    public=_public_matrices, hidden=_hidden_matrices,
+                    compare=compare or allclose(rtol=1e-9, atol=1e-12), points=points, hint=hint)
 
 
-register(Exercise(
+exercise(
     id="metrics.confusion_matrix", function="confusion_matrix", reference="coursekit.metrics.confusion_matrix",
-    cases=_label_map_cases, compare=exact(), points=2, notebook=NOTEBOOK, forbidden=_FORBIDDEN,
+    public=_public_label_maps, hidden=_hidden_label_maps, compare=exact(), points=2,
     hint="drop the pixels whose target is ignore_index first, check the range of what is left, then count pairs "
          "with np.bincount(num_classes * target + pred, minlength=num_classes**2) on int64 copies "
          "(uint8 arithmetic overflows) and reshape to (C, C).",
-))
+)
 
 _metric("pixel_accuracy", 1, "correct pixels are on the diagonal: trace over total.")
 _metric("mean_pixel_accuracy", 1,

@@ -1,34 +1,58 @@
 """The clean room: a fresh interpreter (no IPython) that runs a student's code on the exercises' cases and returns
-only data.
+only data — and the one way a student's function is called and recorded, in the clean room and in ``check``.
+
+:func:`call` runs the function on one case: on copies of the inputs, under a :class:`Recorder` that sees every
+forbidden function it reaches in any thread (by the file that defines it, so no alias hides it; processes and raw
+threads, where no recorder runs, count as forbidden) and the packages the student's code calls; it returns a record
+(a status, the result as numbers, the exception's type) that :mod:`coursekit.grading.verdict` judges against the
+reference. ``check`` calls it in the student's kernel; the clean room calls it in the sandbox.
 
 The grader (:mod:`coursekit.grading.room`) prepares a folder: ``program.json`` (the code cells to run: the chapter's
-setup cell, then the student's solution cells; per exercise, the function's name and the forbidden callables) and,
-per exercise, the cases as data (``cases-<n>.json`` and ``cases-<n>.npz``). This file, run in the sandbox as
-``python -I cleanroom.py --child FOLDER FD SKIP START``, reads all of it before any student code runs, executes the
-code statement by statement, calls each exercise's function on each case under a profiler that records every
-forbidden function it reaches in any thread (by the file that defines it, so no alias hides it; processes and raw
-threads, where no profiler runs, count as forbidden), and reports each result on the pipe ``FD`` as it comes:
-numbers only, as raw arrays the grader checks against their declared shape and size before it keeps them.
-``coursekit`` itself is not importable in the clean room (imports give stubs that record calls), and the sandbox
-shows only the packages the exercises allow. The grader compares those numbers with the reference in its own
-process: nothing the student's code does here can change a verdict, only what it returns.
+setup cell, then the student's solution cells; per exercise, the function's name, the forbidden callables and the
+packages it may use) and, per exercise, the cases as data (``cases-<n>.json`` and ``cases-<n>.npz``). This file, run
+in the sandbox as ``python -I cleanroom.py --child FOLDER FD SKIP START`` beside ``adapters.py``, reads all of it
+before any student code runs, executes the code statement by statement, calls each exercise's function on each case,
+and reports each record on the pipe ``FD`` as it comes: numbers only, as raw arrays that the grader checks against
+their declared shape and size before it keeps them. ``coursekit`` itself is not importable in the clean room
+(imports give stubs that record calls), and the sandbox shows only the packages the exercises allow. The grader
+compares those numbers with the reference in its own process: nothing the student's code does here can change a
+verdict, only what it returns.
+
+This file is self-contained (numpy and the standard library): the sandbox has no coursekit.
 """
 
 from __future__ import annotations
 
 import copy
 import json
+import os
 import re
 import signal
 import sys
+import threading
 import time
 from pathlib import Path
 
 import numpy as np
 
-__all__ = ["encode", "decode", "encode_result", "decode_result", "run", "MAGIC", "ADAPTERS", "adapt"]
+try:
+    from .adapters import ADAPTERS
+except ImportError:  # run as a script in the sandbox (python -I): adapters.py lies beside this file
+    import importlib.util as _util
+
+    _spec = _util.spec_from_file_location("adapters", Path(__file__).with_name("adapters.py"))
+    _adapters = _util.module_from_spec(_spec)
+    _spec.loader.exec_module(_adapters)
+    ADAPTERS = _adapters.ADAPTERS
+
+__all__ = ["encode", "decode", "encode_result", "decode_result", "Unusable", "Recorder", "call", "same", "run",
+           "MAGIC", "STATUSES"]
 
 _MAGIC = re.compile(r"^\s*[%!]")
+
+#: What a call of a student's function can end in (the status of its record; :mod:`coursekit.grading.verdict`
+#: says what each means to the student).
+STATUSES = ("ok", "raised", "forbidden", "tampered", "too_large", "timeout", "crashed", "mutated", "missing")
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -122,133 +146,128 @@ class Unusable:
         return f"<{self.description}>"
 
 
-# ---------------------------------------------------------------------------------------------------------------
-# adapters: exercises whose functions take or return torch objects (a layer, modules, a differentiable loss) are
-# graded on data all the same. An adapter turns a case's arrays into the objects the student's function expects,
-# calls it, and turns what it returns into numbers; the grader calls the reference through the same adapter. They are
-# defined here because this file is all the clean room has; `torch` is the module imported before any student code.
-
-
-def _tensor_of(torch, value, what: str):
-    if not isinstance(value, torch.Tensor):
-        raise TypeError(f"{what} must be a torch.Tensor, returned {type(value).__name__}")
-    return value
-
-
-def _adapt_linear_layer(torch, fn, args, kwargs):
-    """``fn(linear, feature_shape) -> nn.Conv2d``; case ``(weight, bias or None, feature_shape, x)``: the numbers are
-    the returned convolution applied to the probe images ``x`` (larger than the feature map: a heatmap)."""
-    weight, bias, feature_shape, x = args
-    linear = torch.nn.Linear(weight.shape[1], weight.shape[0], bias=bias is not None)
-    with torch.no_grad():
-        linear.weight.copy_(torch.tensor(weight, dtype=torch.float32))
-        if bias is not None:
-            linear.bias.copy_(torch.tensor(bias, dtype=torch.float32))
-    before = [p.detach().clone() for p in linear.parameters()]
-    conv = fn(linear, feature_shape, **kwargs)
-    if not isinstance(conv, torch.nn.Conv2d):
-        raise TypeError(f"the function must return a torch.nn.Conv2d, returned {type(conv).__name__}")
-    if any(not torch.equal(b, p.detach()) for b, p in zip(before, linear.parameters())):
-        raise ValueError("the function changed the weights of the linear layer it was given: leave them as they are")
-    with torch.no_grad():
-        out = conv(torch.tensor(x, dtype=conv.weight.dtype))
-    return _tensor_of(torch, out, "the convolution's output").detach().double().numpy()
-
-
-def _adapt_loss_and_gradient(torch, fn, args, kwargs):
-    """``fn(logits, target, **kwargs) -> scalar tensor``; case ``(logits, target)`` arrays: the numbers are the loss
-    and its gradient with respect to the logits (float64), so a loss autograd cannot differentiate is caught."""
-    logits_array, target_array = args
-    logits = torch.tensor(logits_array, dtype=torch.float64, requires_grad=True)
-    target = torch.tensor(target_array, dtype=torch.int64)
-    loss = _tensor_of(torch, fn(logits, target, **kwargs), "the loss")
-    if loss.numel() != 1:
-        raise ValueError(f"the loss must be a scalar (one number), returned a tensor of shape {tuple(loss.shape)}")
-    if not loss.requires_grad:
-        raise TypeError("the loss does not depend differentiably on the logits (autograd cannot follow it): use "
-                        "torch operations only, no .item(), .detach(), .numpy() or argmax on the way")
-    grad, = torch.autograd.grad(loss.reshape(()), logits, allow_unused=True)
-    if grad is None:
-        raise TypeError("the loss does not depend on the logits")
-    return loss.detach().reshape(()).double().numpy(), grad.detach().double().numpy()
-
-
-def _unet_modules(torch, in_channels, num_classes, base_channels, depth, seed):
-    """The modules of a U-Net (convolutions and ReLU, no normalization) with weights drawn from ``seed``."""
-    nn = torch.nn
-    generator = torch.Generator().manual_seed(int(seed))
-    chans = [base_channels * 2 ** k for k in range(depth + 1)]
-
-    def init(module):
-        for p in module.parameters():
-            fan_in = p.shape[1] * p.shape[2] * p.shape[3] if p.ndim == 4 else 1
-            if isinstance(module, nn.ConvTranspose2d) and p.ndim == 4:
-                fan_in = p.shape[0]
-            with torch.no_grad():
-                p.copy_(torch.randn(p.shape, generator=generator, dtype=torch.float64) * (2.0 / fan_in) ** 0.5
-                        if p.ndim == 4 else torch.randn(p.shape, generator=generator, dtype=torch.float64) * 0.1)
-        return module
-
-    def double_conv(cin, cout):
-        return nn.Sequential(init(nn.Conv2d(cin, cout, 3, padding=1).double()), nn.ReLU(),
-                             init(nn.Conv2d(cout, cout, 3, padding=1).double()), nn.ReLU())
-
-    encoder = nn.ModuleList([double_conv(in_channels if k == 0 else chans[k - 1], chans[k]) for k in range(depth)])
-    bottleneck = double_conv(chans[depth - 1], chans[depth])
-    upsamplers = nn.ModuleList([init(nn.ConvTranspose2d(chans[k + 1], chans[k], 2, stride=2).double())
-                                for k in range(depth)])
-    decoder = nn.ModuleList([double_conv(2 * chans[k], chans[k]) for k in range(depth)])
-    head = init(nn.Conv2d(chans[0], num_classes, 1).double())
-    for m in (encoder, bottleneck, upsamplers, decoder, head):
-        m.eval()
-    return encoder, bottleneck, upsamplers, decoder, head
-
-
-def _adapt_unet_modules(torch, fn, args, kwargs):
-    """``fn(x, encoder, bottleneck, upsamplers, decoder, head) -> logits``; case ``(x, in_channels, num_classes,
-    base_channels, depth, seed)``: the modules are built here (weights from ``seed``); the numbers are the logits."""
-    x, in_channels, num_classes, base_channels, depth, seed = args
-    modules = _unet_modules(torch, in_channels, num_classes, base_channels, depth, seed)
-    with torch.no_grad():
-        out = fn(torch.tensor(x, dtype=torch.float64), *modules, **kwargs)
-    return _tensor_of(torch, out, "the logits").detach().double().numpy()
-
-
-ADAPTERS = {
-    "linear_layer": _adapt_linear_layer,
-    "loss_and_gradient": _adapt_loss_and_gradient,
-    "unet_modules": _adapt_unet_modules,
-}
-
-
-def adapt(name: str, fn, args, kwargs, torch=None):
-    """Call ``fn`` on a case through the adapter ``name`` (see :data:`ADAPTERS`)."""
-    if torch is None:
-        import torch
-    return ADAPTERS[name](torch, fn, tuple(args), dict(kwargs))
-
-
-def describe_adapted(name: str, function: str, args, kwargs) -> str:
-    """The call an adapted case makes, in the student's terms."""
-    extra = "".join(f", {k}={v!r}" for k, v in kwargs.items())
-    if name == "linear_layer":
-        weight, bias, feature_shape, x = args
-        return (f"{function}(nn.Linear({weight.shape[1]}, {weight.shape[0]}, bias={bias is not None}), "
-                f"{tuple(feature_shape)!r}{extra}), the returned convolution applied to images of shape {np.shape(x)}")
-    if name == "loss_and_gradient":
-        logits, target = args
-        labels = sorted(set(np.unique(target).tolist()))
-        return f"{function}(logits of shape {np.shape(logits)}, target of shape {np.shape(target)} with labels {labels}{extra})"
-    if name == "unet_modules":
-        x, cin, classes, base, depth, _ = args
-        return (f"{function}(x of shape {np.shape(x)}, the modules of a depth-{depth} U-Net with {base} base channels, "
-                f"{cin} input channels and {classes} classes{extra})")
-    return f"{function}(...)"
+def same(a, b) -> bool:
+    """Whether two case inputs are equal (arrays by shape and values, NaN equal to NaN; containers item by item)."""
+    if isinstance(a, np.ndarray) or isinstance(b, np.ndarray):
+        return (isinstance(a, np.ndarray) and isinstance(b, np.ndarray) and a.shape == b.shape
+                and np.array_equal(a, b, equal_nan=a.dtype.kind == "f"))
+    if isinstance(a, (list, tuple)) and isinstance(b, (list, tuple)):
+        return len(a) == len(b) and all(same(x, y) for x, y in zip(a, b))
+    if isinstance(a, dict) and isinstance(b, dict):
+        return a.keys() == b.keys() and all(same(a[k], b[k]) for k in a)
+    try:
+        return type(a) is type(b) and bool(a == b)
+    except Exception:  # noqa: BLE001 - an input that cannot say whether it is equal has changed
+        return False
 
 
 # ---------------------------------------------------------------------------------------------------------------
-# the run inside the sandbox: this file is copied into the submission's folder and run as a script, so that the
-# clean room imports nothing of coursekit (the reference implementations are not there to be called).
+# the recorder: what a call reaches
+
+
+def _process_starters() -> dict:
+    """Compiled functions that start another process (where no recorder of ours runs), by id."""
+    names = ["fork", "forkpty", "posix_spawn", "posix_spawnp", "system", "execv", "execve", "execvp", "execvpe",
+             "spawnv", "spawnve", "popen"]
+    found = {id(getattr(os, n)): f"os.{n}" for n in names if callable(getattr(os, n, None))}
+    try:
+        import _posixsubprocess
+
+        found[id(_posixsubprocess.fork_exec)] = "subprocess (_posixsubprocess.fork_exec)"
+    except ImportError:  # pragma: no cover - not POSIX
+        pass
+    return found
+
+
+class Recorder:
+    """A profile function that records, while a case runs, what the student's function reaches.
+
+    ``forbidden`` lists the specs of :func:`coursekit.grading.verdict.forbidden_specs`: a Python callable by the file
+    that defines it and its qualified names (a package: every file under its folder), a compiled one by its module
+    and name. Besides those, a process started (where no recorder runs), a thread started outside the ``threading``
+    module, and a change of the interpreter's profiler count as forbidden. ``sites`` and ``allowed`` (folders of
+    installed packages and the entries of those the exercise allows) let it name the packages the student's own code
+    calls that the exercise does not allow. Installed with ``threading.setprofile`` too, it sees every thread.
+    """
+
+    def __init__(self, forbidden=(), sites=(), allowed=None):
+        import _thread
+
+        self.paths = [(e["path"], None if e["names"] is None else frozenset(e["names"]), e["name"])
+                      for e in forbidden if e.get("path")]
+        self.builtins = {(e["builtin"][0], e["builtin"][1]): e["name"] for e in forbidden if e.get("builtin")}
+        self.sites = [str(s).rstrip("/") + "/" for s in sites]
+        self.allowed = None if allowed is None else frozenset(allowed)
+        self.active, self.hits, self.packages = False, set(), set()
+        self._cache: dict = {}
+        self._library: dict = {}
+        self._starters = _process_starters()
+        self._raw_thread = id(_thread.start_new_thread)
+        self._guards = {id(sys.setprofile): "sys.setprofile", id(sys.settrace): "sys.settrace"}
+        self._threading = threading.__file__
+        roots = {os.path.dirname(os.__file__), os.path.dirname(threading.__file__)}
+        self._stdlib = tuple(r.rstrip("/") + "/" for r in roots)
+
+    def start(self) -> None:
+        self.hits, self.packages, self.active = set(), set(), True
+
+    def _matches(self, code) -> list:
+        qualname = getattr(code, "co_qualname", code.co_name)
+        key = (code.co_filename, qualname)
+        if key not in self._cache:
+            self._cache[key] = [name for path, names, name in self.paths
+                                if code.co_filename.startswith(path)
+                                and (names is None or qualname in names
+                                     or any(q.rsplit(".", 1)[-1] == qualname for q in names))]
+        return self._cache[key]
+
+    def _student(self, filename: str) -> bool:
+        """Whether code of this file is the student's own (not a library's, not the grader's)."""
+        if filename not in self._library:
+            self._library[filename] = not (filename.startswith("<frozen") or filename.startswith(self._stdlib)
+                                           or any(filename.startswith(s) for s in self.sites)
+                                           or "/coursekit/" in filename or filename.endswith(
+                                               ("/cleanroom.py", "/adapters.py")))
+        return self._library[filename]
+
+    def _package(self, filename: str) -> None:
+        for site in self.sites:
+            if filename.startswith(site):
+                top = filename[len(site):].split("/")[0]
+                if self.allowed is not None and top not in self.allowed:
+                    self.packages.add(top[:-3] if top.endswith(".py") else top)
+                return
+
+    def __call__(self, frame, event, arg):
+        if not self.active:
+            return
+        if event == "call":
+            code = frame.f_code
+            found = self._matches(code)
+            if found:
+                self.hits.update(found)
+            elif code.co_name in ("setprofile", "settrace") and code.co_filename == self._threading:
+                self.hits.add(f"threading.{code.co_name} (switching off the grader's profiler)")
+            back = frame.f_back
+            if self.allowed is not None and back is not None and self._student(back.f_code.co_filename):
+                self._package(code.co_filename)
+        elif event == "c_call":
+            key = id(arg)
+            if key in self._starters:
+                self.hits.add(f"{self._starters[key]}: another process, where calls cannot be seen")
+            elif key == self._raw_thread and frame.f_code.co_filename != self._threading:
+                self.hits.add("_thread.start_new_thread: a thread outside the threading module")
+            elif key in self._guards:
+                self.hits.add(f"{self._guards[key]} (switching off the grader's profiler)")
+            elif self.builtins:
+                module = (getattr(arg, "__module__", None) or "").split(".")[0]
+                name = self.builtins.get((module, getattr(arg, "__name__", "")))
+                if name:
+                    self.hits.add(name)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# one call of a student's function
 
 
 class _Timeout(BaseException):
@@ -259,15 +278,73 @@ def _alarm(signum, frame):
     raise _Timeout()
 
 
-def _same(a, b) -> bool:
-    if isinstance(a, np.ndarray) or isinstance(b, np.ndarray):
-        return (isinstance(a, np.ndarray) and isinstance(b, np.ndarray) and a.shape == b.shape
-                and np.array_equal(a, b, equal_nan=a.dtype.kind == "f"))
-    if isinstance(a, (list, tuple)) and isinstance(b, (list, tuple)):
-        return len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b))
-    if isinstance(a, dict) and isinstance(b, dict):
-        return a.keys() == b.keys() and all(_same(a[k], b[k]) for k in a)
-    return type(a) is type(b) and a == b
+def call(fn, args, kwargs, recorder: Recorder, *, adapter=None, torch=None, seconds: int = 0, stubs=None,
+         prefix: str = "r") -> tuple[dict, dict]:
+    """Call ``fn`` on a case's ``args`` and ``kwargs`` (which it may change: they are the caller's copies) under
+    ``recorder``; returns the record (``status`` of :data:`STATUSES`, the result encoded as numbers, the exception's
+    type and the names of its classes, the forbidden calls, the packages used) and the arrays of the result.
+
+    ``adapter`` calls ``fn`` through an adapter of :data:`ADAPTERS` (with ``torch``); ``seconds`` > 0 stops a call
+    that runs longer (SIGALRM, main thread only); ``stubs`` is a list that coursekit's stubs append their calls to.
+    """
+    pristine = copy.deepcopy((args, kwargs))
+    results: dict = {}
+    previous = sys.getprofile()
+    previous_threads = getattr(threading, "_profile_hook", None)
+    start = time.perf_counter()
+    if seconds:
+        signal.signal(signal.SIGALRM, _alarm)
+        signal.alarm(seconds)
+    tampered = False
+    try:
+        recorder.start()
+        threading.setprofile(recorder)
+        sys.setprofile(recorder)
+        try:
+            value = adapter(torch, fn, args, kwargs) if adapter else fn(*args, **kwargs)
+        finally:
+            recorder.active = False
+            tampered = sys.getprofile() is not recorder
+            sys.setprofile(previous)
+            threading.setprofile(previous_threads)
+            if seconds:
+                signal.alarm(0)
+        record = {"status": "ok", "result": encode_result(value, results, prefix)}
+    except _Timeout:
+        record = {"status": "timeout"}
+    except BaseException as exc:  # noqa: BLE001 - reported, never raised
+        record = {"status": "raised", "type": type(exc).__name__, "mro": [k.__name__ for k in type(exc).__mro__],
+                  "message": str(exc)[:300]}
+        record["where"] = _student_lines(exc)
+    record["seconds"] = round(time.perf_counter() - start, 6)
+    hits = set(recorder.hits) | set(stubs or ())
+    if hits:
+        record, results = {"status": "forbidden", "calls": sorted(hits)}, {}
+    elif tampered:
+        record, results = {"status": "tampered", "why": "the call recorder was switched off"}, {}
+    elif record["status"] == "ok" and not same(pristine, (args, kwargs)):
+        record, results = {"status": "mutated"}, {}
+    if recorder.packages:
+        record["packages"] = sorted(recorder.packages)
+    return record, results
+
+
+def _student_lines(exc: BaseException) -> str:
+    """The last lines of a traceback that belong to the student's code (not to the grader)."""
+    import traceback
+
+    frames = [f for f in traceback.extract_tb(exc.__traceback__)
+              if "/coursekit/grading/" not in f.filename and not f.filename.endswith(("cleanroom.py", "adapters.py"))]
+    lines = []
+    for f in frames[-3:]:
+        where = f"line {f.lineno}" + (f" in {f.name}" if f.name != "<module>" else "")
+        lines.append(f"    {where}: {f.line}" if f.line else f"    {where}")
+    return "\n".join(lines)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# the run inside the sandbox: this file is run as a script, so that the clean room imports nothing of coursekit
+# (the reference implementations are not there to be called)
 
 
 def _statements(source: str):
@@ -334,8 +411,6 @@ class _Channel:
     """
 
     def __init__(self, fd: int):
-        import os
-
         self.fd, self._write, self._dumps, self._fstat = fd, os.write, json.dumps, os.fstat
         st = os.fstat(fd)
         self._identity = (st.st_dev, st.st_ino)
@@ -354,22 +429,6 @@ class _Channel:
             view = view[self._write(self.fd, view):]
 
 
-def _process_starters() -> dict:
-    """Compiled functions that start another process (where no profiler of ours runs), by id."""
-    import os
-
-    names = ["fork", "forkpty", "posix_spawn", "posix_spawnp", "system", "execv", "execve", "execvp", "execvpe",
-             "spawnv", "spawnve", "popen"]
-    found = {id(getattr(os, n)): f"os.{n}" for n in names if callable(getattr(os, n, None))}
-    try:
-        import _posixsubprocess
-
-        found[id(_posixsubprocess.fork_exec)] = "subprocess (_posixsubprocess.fork_exec)"
-    except ImportError:  # pragma: no cover - not POSIX
-        pass
-    return found
-
-
 def run(source: Path, channel_fd: int, skip=(), start: int = 0) -> None:
     """Execute ``program.json`` of the folder ``source`` and report to the grader on ``channel_fd`` (see the
     module's docstring).
@@ -378,14 +437,8 @@ def run(source: Path, channel_fd: int, skip=(), start: int = 0) -> None:
     exercises before ``start`` are done already. Progress is reported before each step, so that the grader knows
     where an interpreter that died stopped.
     """
-    import _thread
-    import os
-    import threading
-
     # Everything the harness relies on is read and bound now, before any student code runs.
-    setprofile, getprofile, set_thread_profile = sys.setprofile, sys.getprofile, threading.setprofile
-    perf_counter, deepcopy, alarm = time.perf_counter, copy.deepcopy, signal.alarm
-    channel = _Channel(channel_fd)
+    alarm, send = signal.alarm, _Channel(channel_fd).send
     source = Path(source)
     program = json.loads((source / "program.json").read_text())
     specs, case_arrays = [], []
@@ -395,51 +448,16 @@ def run(source: Path, channel_fd: int, skip=(), start: int = 0) -> None:
             case_arrays.append({k: data[k] for k in data.files})
     case_seconds = int(program.get("case_seconds", 60))
     stub_calls: list = []
-    sys.meta_path.insert(0, _StubFinder(stub_calls, {f["name"] for e in program["exercises"] for f in e["forbidden"]}
-                                        | set(program.get("forbidden_modules", []))))
+    sys.meta_path.insert(0, _StubFinder(stub_calls, {f["name"] for e in program["exercises"] for f in e["forbidden"]}))
     signal.signal(signal.SIGALRM, _alarm)
     skip = {tuple(x) for x in skip}
-    # exercises on torch objects: torch and the adapters are bound before any student code runs
     adapters = dict(ADAPTERS)
     torch_module = __import__("torch") if any(e.get("adapter") for e in program["exercises"]) else None
-
-    # One recorder for every thread: threads the student's code starts (in a cell or in a call) run under it too,
-    # and what they call while a case runs counts for that case.
-    state = {"active": False, "hits": set(), "matches": lambda code: (), "builtins": {}, "forked": False}
-    starters = _process_starters()
-    raw_thread = id(_thread.start_new_thread)
-    guards = {id(setprofile): "sys.setprofile", id(sys.settrace): "sys.settrace"}
-    threading_file = threading.__file__
-
-    def recorder(frame, event, arg):
-        if not state["active"]:
-            return
-        if event == "call":
-            found = state["matches"](frame.f_code)
-            if found:
-                state["hits"].update(found)
-            elif frame.f_code.co_name in ("setprofile", "settrace") and frame.f_code.co_filename == threading_file:
-                state["hits"].add("threading." + frame.f_code.co_name + " (the grader's call recorder)")
-        elif event == "c_call":
-            key = id(arg)
-            if key in starters:
-                state["hits"].add(f"{starters[key]}: another process, where calls cannot be seen")
-            elif key == raw_thread and frame.f_code.co_filename != threading_file:
-                state["hits"].add("_thread.start_new_thread: a thread outside the threading module")
-            elif key in guards:
-                state["hits"].add(f"{guards[key]} (the grader's call recorder)")
-            else:
-                module = (getattr(arg, "__module__", None) or "").split(".")[0]
-                name = state["builtins"].get((module, getattr(arg, "__name__", "")))
-                if name:
-                    state["hits"].add(name)
-
-    def forked():
-        if state["active"]:
-            state["forked"] = True
-
-    os.register_at_fork(before=forked)
-    set_thread_profile(recorder)
+    recorders = [Recorder(e["forbidden"]) for e in program["exercises"]]
+    # threads the student's code starts in a cell are watched too: what they call while a case runs counts for it
+    forked = []
+    os.register_at_fork(before=lambda: forked.append(True) if any(r.active for r in recorders) else None)
+    threading.setprofile(_Dispatch(recorders))
 
     namespace = {"__name__": "__main__"}
     cell_errors = []
@@ -448,7 +466,7 @@ def run(source: Path, channel_fd: int, skip=(), start: int = 0) -> None:
             if (index, k) in skip:
                 cell_errors.append(f"cell {index + 1}: a statement ended the interpreter; skipped")
                 continue
-            channel.send({"kind": "cell", "cell": index, "statement": k})
+            send({"kind": "cell", "cell": index, "statement": k})
             alarm(case_seconds)
             try:
                 exec(compile(statement, f"<cell {index + 1}>", "exec"), namespace)
@@ -459,82 +477,47 @@ def run(source: Path, channel_fd: int, skip=(), start: int = 0) -> None:
                 cell_errors.append(f"cell {index + 1}: {first}: {type(exc).__name__}: {exc}"[:400])
             finally:
                 alarm(0)
-    channel.send({"kind": "cells", "errors": cell_errors if start == 0 else []})
+    send({"kind": "cells", "errors": cell_errors if start == 0 else []})
 
     for n, item in enumerate(program["exercises"]):
         if n < start:
             continue
-        # forbidden callables, by the file that defines them and their qualified names (None: all of that file)
-        forbidden = [(entry["path"], None if entry["names"] is None else frozenset(entry["names"]), entry["name"])
-                     for entry in item["forbidden"] if entry.get("path")]
-        matched_cache = {}
-
-        def matches(code, forbidden=forbidden, matched_cache=matched_cache):
-            qualname = getattr(code, "co_qualname", code.co_name)
-            key = (code.co_filename, qualname)
-            if key not in matched_cache:
-                matched_cache[key] = [name for path, names, name in forbidden
-                                      if code.co_filename.startswith(path)
-                                      and (names is None or qualname in names
-                                           or any(q.rsplit(".", 1)[-1] == qualname for q in names))]
-            return matched_cache[key]
-
-        state["matches"] = matches
-        # compiled functions (no Python code): matched by their top-level module and name when called
-        state["builtins"] = {(e["builtin"][0], e["builtin"][1]): e["name"] for e in item["forbidden"]
-                             if e.get("builtin")}
         fn = namespace.get(item["function"])
         adapter = adapters.get(item.get("adapter") or "")
         for c, case in enumerate(specs[n]["cases"]):
-            channel.send({"kind": "case", "exercise": n, "case": c})
+            send({"kind": "case", "exercise": n, "case": c})
             if not callable(fn):
-                channel.send({"kind": "result", "exercise": n, "case": c, "record": {"status": "missing"}})
+                send({"kind": "result", "exercise": n, "case": c, "record": {"status": "missing"}})
                 continue
-            args = decode(case["args"], case_arrays[n])
-            kwargs = decode(case["kwargs"], case_arrays[n])
-            pristine = deepcopy((args, kwargs))
             del stub_calls[:]
-            state["hits"], state["forked"] = set(), False
-            tampered = False
-            results: dict = {}
-            start_time = perf_counter()
-            alarm(case_seconds)
-            try:
-                state["active"] = True
-                setprofile(recorder)
-                try:
-                    value = adapter(torch_module, fn, args, kwargs) if adapter else fn(*args, **kwargs)
-                finally:
-                    state["active"] = False
-                    tampered = getprofile() is not recorder
-                    setprofile(None)
-                    alarm(0)
-                record = {"status": "ok", "result": encode_result(value, results, f"r{c}")}
-            except _Timeout:
-                record = {"status": "timeout", "seconds": case_seconds}
-            except BaseException as exc:  # noqa: BLE001 - reported, never raised
-                record = {"status": "raised", "type": type(exc).__name__,
-                          "mro": [k.__name__ for k in type(exc).__mro__], "message": str(exc)[:300]}
-            state["active"] = False
-            record["seconds"] = perf_counter() - start_time
-            hits = set(state["hits"]) | set(stub_calls)
-            if state["forked"]:
-                hits.add("os.fork: another process, where calls cannot be seen")
-            if hits:
-                record, results = {"status": "forbidden", "calls": sorted(hits)}, {}
-            elif tampered:
-                record, results = {"status": "tampered"}, {}
-            elif record["status"] == "ok" and not _same(pristine, (args, kwargs)):
-                record, results = {"status": "mutated"}, {}
-            channel.send({"kind": "result", "exercise": n, "case": c, "record": record}, results)
+            del forked[:]
+            args, kwargs = decode(case["args"], case_arrays[n]), decode(case["kwargs"], case_arrays[n])
+            record, results = call(fn, args, kwargs, recorders[n], adapter=adapter, torch=torch_module,
+                                   seconds=case_seconds, stubs=stub_calls, prefix=f"r{c}")
+            if forked and record["status"] != "forbidden":
+                record, results = {"status": "forbidden", "calls": ["os.fork: another process, where calls cannot "
+                                                                     "be seen"]}, {}
+            if record["status"] == "timeout":
+                record["seconds"] = case_seconds
+            send({"kind": "result", "exercise": n, "case": c, "record": record}, results)
             if record["status"] == "timeout":
                 break  # the function may never return: later cases would only burn the time limit
-    channel.send({"kind": "done"})
+    send({"kind": "done"})
+
+
+class _Dispatch:
+    """The profile function of threads: each exercise's recorder, whichever is active."""
+
+    def __init__(self, recorders):
+        self.recorders = recorders
+
+    def __call__(self, frame, event, arg):
+        for recorder in self.recorders:
+            if recorder.active:
+                recorder(frame, event, arg)
 
 
 if __name__ == "__main__":  # pragma: no cover - run in the sandbox by the grader
-    import os
-
     if sys.argv[1] != "--child":
         raise SystemExit("usage: cleanroom.py --child FOLDER FD SKIP START")
     run(Path(sys.argv[2]), int(sys.argv[3]), json.loads(sys.argv[4]), int(sys.argv[5]))

@@ -27,6 +27,7 @@ import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ..paths import Course
 from .sandbox import copy_regular_files
 
 __all__ = ["Collected", "collect_submissions", "student_id", "MAX_NOTEBOOK_MB"]
@@ -58,7 +59,7 @@ def collect_submissions(root: Path, assignment: str, source: Path, log=print) ->
     """Copy the submissions of ``assignment`` found at ``source`` into ``autograder/submitted`` (see the module's
     docstring); the students found, with notes and refusals."""
     source = Path(source)
-    submitted = Path(root) / "autograder" / "submitted"
+    submitted = Course(root).submitted()
     if not os.path.lexists(source):
         raise FileNotFoundError(f"no submissions at {source}")
     if source.is_dir() and not source.is_symlink() and _nbgrader_layout(source, assignment):

@@ -28,7 +28,10 @@ from nbgrader.preprocessors import Execute
 from . import sandbox
 from .check import SEED_ENV
 
-__all__ = ["SandboxedKernelManager", "SandboxExecute", "kill_kernels"]
+__all__ = ["SandboxedKernelManager", "SandboxExecute", "kill_kernels", "TIMEOUT_NOTE"]
+
+#: How a cell stopped at its time limit is marked in its outputs.
+TIMEOUT_NOTE = "[grader] this cell ran longer than its time limit"
 
 
 class SandboxedKernelClient(AsyncKernelClient):
@@ -186,7 +189,15 @@ class SandboxExecute(Execute):
         self._output_bytes = 0
         self._stopped_cells = set()
         self._timed_out = set()
-        return super().preprocess(nb, resources, km)
+        try:
+            return super().preprocess(nb, resources, km)
+        finally:
+            # a cell stopped at its time limit says so in its outputs (the grader reports it: the notebook did not
+            # run to its end as written)
+            for cell in nb.cells:
+                if id(cell) in self._timed_out:
+                    cell.outputs.append(new_output("stream", name="stdout", text=(
+                        f"\n{TIMEOUT_NOTE} ({self.timeout} s) and was interrupted.\n")))
 
     async def _async_handle_timeout(self, timeout, cell=None):
         """A cell over its time is interrupted; a kernel that then answers neither the cell nor the interrupt within

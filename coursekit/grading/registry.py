@@ -7,8 +7,8 @@ student may not delegate to. The notebook's test cells and the grader read the s
 twice.
 
 Chapters register their exercises in a module of this package named after the assignment
-(``coursekit/grading/ch06_metrics.py`` for ``06_metrics``); every such ``chNN_topic`` module is imported the first time the
-registry is consulted.
+(``coursekit/grading/ch06_metrics.py`` for ``06_metrics``), with the function :func:`chapter` gives them; every such
+``chNN_topic`` module is imported the first time the registry is consulted.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ import importlib
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
-__all__ = ["Case", "Exercise", "register", "get_exercise", "exercises", "resolve", "chapter_modules"]
+__all__ = ["Case", "Exercise", "register", "chapter", "get_exercise", "exercises", "resolve", "chapter_modules"]
 
 _REGISTRY: dict[str, "Exercise"] = {}
 _loaded = False
@@ -48,9 +48,11 @@ class Exercise:
         Name of the function the student writes in the notebook.
     reference : str
         Dotted path of the reference implementation, e.g. ``"coursekit.metrics.iou_per_class"``.
-    cases : callable
-        ``cases(rng, hidden) -> list[Case]``. With ``hidden=False`` the fixed public cases (``rng`` is None); with
-        ``hidden=True`` random cases drawn from ``rng``, a ``numpy.random.Generator`` seeded from the grading seed.
+    public : callable
+        ``public() -> list[Case]``: the fixed, small visible cases, each with its label (what it tests).
+    hidden : callable
+        ``hidden(rng) -> list[Case]``: random cases drawn from ``rng``, a ``numpy.random.Generator`` seeded from the
+        grading seed; every hidden set contains the same kinds of case (the traps) as the public set.
     compare : callable
         ``compare(expected, given) -> str | None``: None when the results agree, else what differs, in words
         (see :mod:`coursekit.grading.compare`).
@@ -64,7 +66,7 @@ class Exercise:
         The assignment (chapter notebook) the exercise belongs to, e.g. ``"06_metrics"``.
     adapter : str
         For a function that takes or returns torch objects: the name of an adapter of
-        :data:`coursekit.grading.cleanroom.ADAPTERS`, which builds those objects from the case's arrays, calls the
+        :data:`coursekit.grading.adapters.ADAPTERS`, which builds those objects from the case's arrays, calls the
         function and turns its result into numbers (the reference is called the same way). Empty: the function is
         called on the case as it is.
     modules : tuple of str
@@ -77,7 +79,8 @@ class Exercise:
     id: str
     function: str
     reference: str
-    cases: Callable[[Any, bool], list]
+    public: Callable[[], list]
+    hidden: Callable[[Any], list]
     compare: Callable[[Any, Any], "str | None"]
     points: float
     notebook: str
@@ -85,6 +88,10 @@ class Exercise:
     hint: str = ""
     adapter: str = ""
     modules: tuple = ("numpy",)
+
+    def cases(self, rng, hidden: bool) -> list:
+        """The visible cases (``hidden`` false; ``rng`` unused), or the hidden cases drawn from ``rng``."""
+        return list(self.hidden(rng) if hidden else self.public())
 
     @property
     def all_forbidden(self) -> tuple:
@@ -95,7 +102,7 @@ class Exercise:
         """``fn`` called on one case's arguments: directly, or through the exercise's adapter."""
         if not self.adapter:
             return fn(*args, **kwargs)
-        from .cleanroom import adapt
+        from .adapters import adapt
 
         return adapt(self.adapter, fn, args, kwargs)
 
@@ -140,7 +147,7 @@ def register(exercise: Exercise) -> Exercise:
         raise TypeError(f"exercise {exercise.id!r}: modules must be a tuple of top-level package names, got "
                         f"{exercise.modules!r}")
     if exercise.adapter:
-        from .cleanroom import ADAPTERS
+        from .adapters import ADAPTERS
 
         if exercise.adapter not in ADAPTERS:
             raise ValueError(f"exercise {exercise.id!r}: unknown adapter {exercise.adapter!r}, expected one of "
@@ -149,15 +156,29 @@ def register(exercise: Exercise) -> Exercise:
     return exercise
 
 
+def chapter(notebook: str, *, forbidden: tuple = (), modules: tuple = ("numpy",)) -> Callable[..., Exercise]:
+    """The registration function of a chapter: ``exercise(id=..., function=..., ...)`` registers an
+    :class:`Exercise` of ``notebook`` with the chapter's forbidden callables and allowed packages (an exercise may
+    still give its own)."""
+
+    def exercise(**fields) -> Exercise:
+        fields.setdefault("forbidden", forbidden)
+        fields.setdefault("modules", modules)
+        return register(Exercise(notebook=notebook, **fields))
+
+    return exercise
+
+
 def chapter_modules() -> list[str]:
     """The modules of this package that register a chapter's exercises: ``coursekit.grading.chNN_topic``."""
     import pkgutil
-    import re
+
+    from ..paths import CHAPTER_MODULE
 
     from . import __path__ as package_path
 
     return sorted(f"{__package__}.{m.name}" for m in pkgutil.iter_modules(package_path)
-                  if re.fullmatch(r"ch\d\d_\w+", m.name))
+                  if CHAPTER_MODULE.fullmatch(m.name))
 
 
 def _load() -> None:

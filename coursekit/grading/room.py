@@ -31,7 +31,8 @@ import numpy as np
 
 from .cleanroom import MAGIC, encode
 
-__all__ = ["prepare", "run", "plain_command", "RoomReport", "ChannelError", "TooLarge", "read_messages", "MAX_HEADER", "MAGIC"]
+__all__ = ["prepare", "run", "plain_command", "RoomReport", "ChannelError", "TooLarge", "read_messages", "MAX_HEADER",
+           "MAGIC"]
 
 MAX_HEADER = 2**20  # bytes of JSON in one message
 _KINDS = {"cell", "cells", "case", "result", "done"}
@@ -69,7 +70,8 @@ def prepare(folder: Path, cells: list[str], prepared: list, case_seconds: int) -
                            "kwargs": encode(dict(c.kwargs), arrays, f"k{i}")} for i, c in enumerate(p.cases)]}
         np.savez(folder / f"cases-{n}.npz", **arrays)
         (folder / f"cases-{n}.json").write_text(json.dumps(spec))
-    shutil.copy2(Path(__file__).with_name("cleanroom.py"), folder / "cleanroom.py")
+    for script in ("cleanroom.py", "adapters.py"):
+        shutil.copy2(Path(__file__).with_name(script), folder / script)
     for path in [folder, *folder.iterdir()]:
         os.chmod(path, 0o755 if path.is_dir() else 0o644)
     return folder
@@ -173,6 +175,71 @@ def _kill(proc: subprocess.Popen) -> None:
         pass
 
 
+class _Reports:
+    """What the clean room reported so far, across its attempts: each exercise's records and arrays."""
+
+    def __init__(self, n_exercises: int, max_bytes: int):
+        self.report = RoomReport([({"cases": []}, {}) for _ in range(n_exercises)])
+        self.finished = [False] * n_exercises
+        self.budget = max_bytes
+
+    def take(self, message: dict, arrays: dict, last: dict | None) -> dict | None:
+        """Keep one message; returns the new last step (progress or report), or raises :class:`ChannelError`."""
+        outcomes, kind = self.report.outcomes, message["kind"]
+        if kind == "cells":
+            if not self.report.cell_errors:
+                self.report.cell_errors = [str(e)[:300] for e in message.get("errors", [])][:50]
+            return {"kind": "cells"}
+        if kind in ("cell", "case"):
+            return message
+        n, c = message.get("exercise"), message.get("case")
+        follows = last is not None and last.get("kind") == "case" and last.get("exercise") == n and \
+            last.get("case") == c
+        if not follows or not isinstance(n, int) or not 0 <= n < len(outcomes) or self.finished[n] or \
+                len(outcomes[n][0]["cases"]) != c or not isinstance(message.get("record"), dict):
+            raise ChannelError("a result that does not follow its case")
+        outcomes[n][0]["cases"].append(message["record"])
+        outcomes[n][1].update(arrays)
+        self.budget -= sum(a.nbytes for a in arrays.values())
+        return {"kind": "reported", "exercise": n, "case": c}
+
+    def fail(self, n: int, record: dict) -> None:
+        """End exercise ``n`` with ``record``: after the cases reported so far when it crashed; alone (the other
+        reports are void) when its channel was written on."""
+        outcomes = self.report.outcomes
+        if 0 <= n < len(outcomes) and not self.finished[n]:
+            kept = [] if record["status"] == "tampered" else outcomes[n][0]["cases"]
+            outcomes[n] = ({"cases": kept + [record]}, outcomes[n][1] if kept else {})
+            self.finished[n] = True
+
+
+def _attempt(command, arguments, stderr, reports: _Reports, deadline: float) -> tuple[str, str, dict | None]:
+    """One run of the clean room: how it ended (done, died, broken, too_large, timeout), why, and its last step."""
+    read_end, write_end = os.pipe()
+    try:
+        proc = subprocess.Popen(command([str(write_end), *arguments]), pass_fds=(write_end,),
+                                stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=stderr,
+                                start_new_session=True)
+    finally:
+        os.close(write_end)
+    last: dict | None = None
+    try:
+        for message, arrays in read_messages(read_end, deadline, reports.budget):
+            if message["kind"] == "done":
+                return "done", "", last
+            last = reports.take(message, arrays, last)
+        return "died", f"status {proc.poll()}", last
+    except TooLarge as exc:
+        return "too_large", str(exc), last
+    except ChannelError as exc:
+        return "broken", str(exc), last
+    except TimeoutError:
+        return "timeout", "", last
+    finally:
+        _kill(proc)
+        os.close(read_end)
+
+
 def run(folder: Path, n_exercises: int, command, seconds: float, max_result_mb: float = 256.0,
         stderr=None, attempts: int = 12) -> RoomReport:
     """Run the clean room prepared in ``folder`` and collect its reports (see the module's docstring).
@@ -182,63 +249,10 @@ def run(folder: Path, n_exercises: int, command, seconds: float, max_result_mb: 
     run, restarts included.
     """
     deadline = time.monotonic() + max(seconds, 5)
-    outcomes = [({"cases": []}, {}) for _ in range(n_exercises)]
-    finished = [False] * n_exercises
-    report = RoomReport(outcomes)
-    skip: list = []
-    start = 0
-    max_bytes = int(max_result_mb * 2**20)
-
-    def fail(n: int, record: dict) -> None:
-        """End exercise ``n`` with ``record``: after the cases reported so far when it crashed; alone (the other
-        reports are void) when its channel was written on."""
-        if 0 <= n < n_exercises and not finished[n]:
-            kept = [] if record["status"] == "tampered" else outcomes[n][0]["cases"]
-            outcomes[n] = ({"cases": kept + [record]}, outcomes[n][1] if kept else {})
-            finished[n] = True
-
+    reports = _Reports(n_exercises, int(max_result_mb * 2**20))
+    report, skip, start = reports.report, [], 0
     for _ in range(attempts):
-        read_end, write_end = os.pipe()
-        try:
-            proc = subprocess.Popen(command([str(write_end), json.dumps(skip), str(start)]), pass_fds=(write_end,),
-                                    stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=stderr,
-                                    start_new_session=True)
-        finally:
-            os.close(write_end)
-        last: dict | None = None
-        ended, why = "died", ""
-        try:
-            for message, arrays in read_messages(read_end, deadline, max_bytes):
-                kind = message["kind"]
-                if kind == "cells":
-                    if not report.cell_errors:
-                        report.cell_errors = [str(e)[:300] for e in message.get("errors", [])][:50]
-                    last = {"kind": "cells"}
-                elif kind in ("cell", "case"):
-                    last = message
-                elif kind == "result":
-                    n, c = message.get("exercise"), message.get("case")
-                    expected = last is not None and last.get("kind") == "case" and \
-                        last.get("exercise") == n and last.get("case") == c
-                    if not expected or not isinstance(n, int) or not 0 <= n < n_exercises or finished[n] or \
-                            len(outcomes[n][0]["cases"]) != c or not isinstance(message.get("record"), dict):
-                        raise ChannelError("a result that does not follow its case")
-                    outcomes[n][0]["cases"].append(message["record"])
-                    outcomes[n][1].update(arrays)
-                    max_bytes -= sum(a.nbytes for a in arrays.values())
-                    last = {"kind": "reported", "exercise": n, "case": c}
-                elif kind == "done":
-                    ended = "done"
-                    break
-        except TooLarge as exc:
-            ended, why = "too_large", str(exc)
-        except ChannelError as exc:
-            ended, why = "broken", str(exc)
-        except TimeoutError:
-            ended = "timeout"
-        finally:
-            _kill(proc)
-            os.close(read_end)
+        ended, why, last = _attempt(command, [json.dumps(skip), str(start)], stderr, reports, deadline)
         if ended == "done":
             break
         if ended == "timeout":
@@ -249,15 +263,15 @@ def run(folder: Path, n_exercises: int, command, seconds: float, max_result_mb: 
         if ended == "too_large":
             report.reason = report.reason or f"a function returned {why}"
         if last is None:
-            report.reason = report.reason or f"the clean room stopped with status {proc.returncode} before it began"
+            report.reason = report.reason or f"the clean room stopped ({why or ended}) before it began"
             break
         if last["kind"] == "cell":
             skip.append([last["cell"], last["statement"]])  # that statement ended it (or wrote on the channel)
             continue
         n = last.get("exercise", start) if last["kind"] != "cells" else start
         c = last.get("case", 0) + (1 if last["kind"] == "reported" else 0)
-        fail(n, {"status": {"broken": "tampered", "too_large": "too_large"}.get(ended, "crashed"), "case": c,
-                 "why": why[:200]})
+        reports.fail(n, {"status": {"broken": "tampered", "too_large": "too_large"}.get(ended, "crashed"), "case": c,
+                         "why": why[:200]})
         start = max(start, n + 1)
         if start >= n_exercises:
             break
