@@ -448,7 +448,7 @@ def test_a_mistake_only_the_all_ignored_trap_catches():
 
 def test_messages_say_what_differed():
     message = message_of(CONV, conv_hwc_order)
-    assert "nn.Linear(" in message and "Hint:" in message
+    assert "nn.Linear(" in message and "hint(" in message
     assert "must return a torch.nn.Conv2d" in message_of(CONV, conv_returns_the_linear)
     assert "changed the weights" in message_of(CONV, conv_reshapes_the_layer_in_place)
     assert "should raise ValueError" in message_of(CONV, conv_no_size_check)

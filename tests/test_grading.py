@@ -55,7 +55,7 @@ def test_zero_instead_of_nan_names_index_and_values():
     msg = message_of("metrics.iou_per_class", iou_per_class)
     assert "absent from target and prediction" in msg
     assert "index 2" in msg and "expected nan, given 0" in msg
-    assert "Hint:" in msg
+    assert "hint(" in msg and get_exercise("metrics.iou_per_class").hint not in msg  # the hint only when asked
 
 
 @pytest.mark.parametrize("seed", SEEDS)
@@ -428,3 +428,24 @@ def test_a_package_the_exercise_does_not_allow_is_named(body, package):
     exec(source, namespace)
     message = message_of("metrics.confusion_matrix", namespace["confusion_matrix"])
     assert f"uses {package}, which this exercise does not allow" in message and "numpy" in message
+
+
+def test_values_that_print_alike_are_told_apart():
+    """A float32 result that misses a float64 tolerance: the message shows the digits that differ and why."""
+    msg = allclose(rtol=1e-9, atol=1e-12)(np.float64(10 / 13), np.float32(10 / 13))
+    expected, given = re.search(r"expected ([\d.]+), given ([\d.]+)", msg).groups()
+    assert expected != given and "float32" in msg and "float64" in msg
+
+
+def test_integer_results_must_have_the_stated_dtype():
+    assert "expected dtype int64, given dtype int32" in exact()(np.arange(3), np.arange(3, dtype=np.int32))
+    assert exact()(np.arange(3), np.arange(3)) is None
+
+
+def test_agrees_judges_as_check_does(capsys):
+    from coursekit.grading import agrees
+
+    cm = np.array([[5, 1], [2, 3]], dtype=np.int64)
+    assert agrees("metrics.pixel_accuracy", lambda m: float(np.trace(m) / m.sum()), cm)
+    assert not agrees("metrics.pixel_accuracy", lambda m: np.float32(np.trace(m) / m.sum()), cm)
+    assert "float32" in capsys.readouterr().out

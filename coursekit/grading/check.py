@@ -28,7 +28,7 @@ from .cleanroom import Recorder, call, decode_result
 from .registry import Case, Exercise, get_exercise
 from .verdict import allowed_text, forbidden_specs, judge, reference_result, short
 
-__all__ = ["check", "hint", "CheckFailed", "SEED_ENV", "grading_seed", "case_rng", "CaseOutcome", "run_cases"]
+__all__ = ["check", "agrees", "hint", "CheckFailed", "SEED_ENV", "grading_seed", "case_rng", "CaseOutcome", "run_cases"]
 
 #: Environment variable that holds the grading seed of the hidden cases (an integer, or any text, which is hashed).
 SEED_ENV = "COURSEKIT_GRADING_SEED"
@@ -199,7 +199,8 @@ def check(exercise_id: str, student_fn, hidden: bool = False, *, seed: int | Non
         label = f" ({o.label})" if o.label else ""
         message = f"{exercise_id}: {kind} case {o.index + 1} of {total}{label}\n{o.problem}"
         if exercise.hint:
-            message += f"\nHint: {exercise.hint}"
+            message += f'\n(a hint, when you want one: hint("{exercise_id}"))'
+
         if not hidden and o.given is not None:
             try:
                 _show_difference(o.expected, o.given)
@@ -207,6 +208,27 @@ def check(exercise_id: str, student_fn, hidden: bool = False, *, seed: int | Non
                 pass
         raise CheckFailed(message)
     print(f"\u2714 {exercise_id}: {total} {kind} cases agree with the reference.")
+
+
+def agrees(exercise_id: str, student_fn, *args, **kwargs) -> bool:
+    """Whether ``student_fn(*args, **kwargs)`` agrees with the exercise's reference on these arguments, judged as
+    ``check`` and the grader judge (the same comparison and tolerances); prints what differed when it does not.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from coursekit.grading import agrees
+    >>> agrees("metrics.pixel_accuracy", lambda cm: float(np.trace(cm) / np.sum(cm)), np.eye(2, dtype=np.int64))
+    True
+    """
+    exercise = get_exercise(exercise_id)
+    case = Case(tuple(args), dict(kwargs))
+    expected, expected_error = reference_result(exercise, case)
+    record, arrays, _ = _call(exercise, student_fn, case, "r")
+    found = judge(exercise, case, expected, expected_error, record, arrays)
+    if found:
+        print(f"{exercise.function} differs from the reference here: {found.detail}")
+    return found is None
 
 
 def hint(exercise_id: str) -> None:

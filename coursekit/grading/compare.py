@@ -70,6 +70,8 @@ class Comparison:
             return f"expected shape {exp.shape} and dtype {exp.dtype}, given shape {got.shape} and dtype {got.dtype}"
         if self.exact and exp.dtype.kind in "iu" and got.dtype.kind not in "iu":
             return f"expected integer values (dtype {exp.dtype}), given dtype {got.dtype}"
+        if self.exact and exp.dtype.kind in "iu" and got.dtype != exp.dtype:
+            return f"expected dtype {exp.dtype}, given dtype {got.dtype} (convert with .astype(np.{exp.dtype}))"
         if self.exact:
             mismatch = exp != got
         else:
@@ -78,22 +80,44 @@ class Comparison:
                                        rtol=self.rtol, atol=self.atol, equal_nan=True)
         if not np.any(mismatch):
             return None
+        tol = "" if self.exact else f" (tolerance rtol={self.rtol:g}, atol={self.atol:g})"
         if exp.ndim == 0:
-            return f"expected {_fmt(exp)}, given {_fmt(got)}"
+            e, g = _distinct(exp, got)
+            return f"expected {e}, given {g}{tol}{_precision_note(exp, got)}"
         where = tuple(int(i) for i in np.argwhere(mismatch)[0])
         index = where[0] if len(where) == 1 else where
         count = int(np.count_nonzero(mismatch))
-        tol = "" if self.exact else f" (tolerance rtol={self.rtol:g}, atol={self.atol:g})"
+        e, g = _distinct(exp[where], got[where])
         return (f"{count} of {exp.size} entries differ{tol}; the first at index {index}: "
-                f"expected {_fmt(exp[where])}, given {_fmt(got[where])}")
+                f"expected {e}, given {g}{_precision_note(exp, got)}")
 
 
-def _fmt(value) -> str:
+def _distinct(expected, given) -> tuple[str, str]:
+    """Both values printed with as many digits as it takes to see that they differ (six, up to seventeen)."""
+    e, g = np.asarray(expected), np.asarray(given)
+    if e.dtype.kind in "iub" or g.dtype.kind in "iub":
+        return _fmt(e), _fmt(g)
+    for digits in (6, 9, 12, 17):
+        a, b = _fmt(e, digits), _fmt(g, digits)
+        if a != b:
+            return a, b
+    return a, b
+
+
+def _precision_note(expected, given) -> str:
+    """When a float result of lower precision than the reference's cannot reach the tolerance: say so."""
+    e, g = np.asarray(expected), np.asarray(given)
+    if e.dtype.kind == "f" and g.dtype.kind == "f" and g.dtype.itemsize < e.dtype.itemsize:
+        return f"; your result is {g.dtype}, the reference's {e.dtype}: compute in {e.dtype}"
+    return ""
+
+
+def _fmt(value, digits: int = 6) -> str:
     value = np.asarray(value)
     if value.ndim == 0:
         v = value.item()
         if isinstance(v, float):
-            return "nan" if np.isnan(v) else f"{v:.6g}"
+            return "nan" if np.isnan(v) else f"{v:.{digits}g}"
         return repr(v)
     return np.array2string(value, precision=6, threshold=20)
 
