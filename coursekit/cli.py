@@ -126,11 +126,23 @@ def cmd_lab(args) -> int:
     webguard.enable(Path(os.environ["JUPYTER_CONFIG_DIR"]))
     # nbgrader's exchange folder (autograder/exchange, as configured): without it the formgrader shows a warning
     Course(args.root).exchange.mkdir(parents=True, exist_ok=True)
-    cmd = [sys.executable, "-m", "jupyterlab", f"--ServerApp.root_dir={args.root}",
-           "--LabApp.news_url=", "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate", *args.extra]
+    cmd = lab_command(args.root, args.extra)
     os.chdir(args.root)
     os.execv(sys.executable, cmd)
     return 0  # pragma: no cover
+
+
+def lab_command(root: Path, extra: list[str]) -> list[str]:
+    """JupyterLab's command line on the course: no news, no update check, as root ``--allow-root`` (JupyterLab
+    refuses root otherwise), then ``extra`` (a leading ``--`` dropped)."""
+    extra = list(extra)
+    if extra[:1] == ["--"]:
+        extra = extra[1:]
+    cmd = [sys.executable, "-m", "jupyterlab", f"--ServerApp.root_dir={root}",
+           "--LabApp.news_url=", "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate"]
+    if hasattr(os, "geteuid") and os.geteuid() == 0 and "--allow-root" not in extra:
+        cmd.append("--allow-root")
+    return cmd + extra
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -183,14 +195,20 @@ def build_parser() -> argparse.ArgumentParser:
                                     "print the scores")
     p.set_defaults(func=cmd_demo)
 
-    p = sub.add_parser("lab", help="start JupyterLab on the course")
+    p = sub.add_parser("lab", help="start JupyterLab on the course (further options go to JupyterLab: "
+                                   "coursekit lab --port 8899)")
     p.add_argument("extra", nargs=argparse.REMAINDER, help="further arguments for jupyter lab")
     p.set_defaults(func=cmd_lab)
     return parser
 
 
 def main(argv=None) -> int:
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args, unknown = parser.parse_known_args(argv)
+    if unknown and args.command != "lab":
+        parser.error(f"unrecognized arguments: {' '.join(unknown)}")
+    if args.command == "lab":  # every option it does not know goes to JupyterLab
+        args.extra = unknown + list(args.extra)
     from .course import course_root
 
     try:

@@ -4,6 +4,7 @@ expected scores, with feedback that leaks no hidden test and needs no network.""
 
 import csv
 import json
+import os
 import re
 import shutil
 import subprocess
@@ -175,6 +176,23 @@ def test_warnings_and_stderr_do_not_cost_points(released_course, monkeypatch, ca
                          progress=False)
     assert report.results[0].exercises["test_pixel_accuracy"][:2] == [1.0, 1.0]
     assert report.results[0].score == sum(ex.points for ex in exercises("06_metrics"))
+
+
+@pytest.mark.parametrize("argv, wanted", [
+    (["lab"], []), (["lab", "--port", "8899"], ["--port", "8899"]), (["lab", "--", "--port=8899"], ["--port=8899"]),
+    (["lab", "--allow-root"], ["--allow-root"]),
+])
+def test_coursekit_lab_passes_options_to_jupyterlab(argv, wanted, monkeypatch):
+    """`coursekit lab` (and `make lab`) works as root, and passes what it does not know to JupyterLab."""
+    from coursekit import cli
+
+    seen = []
+    monkeypatch.setattr(cli, "cmd_lab", lambda args: seen.append(cli.lab_command(args.root, args.extra)) or 0)
+    monkeypatch.setattr(cli, "_environment", lambda root: None)
+    assert cli.main(["--root", str(REPO), *argv]) == 0
+    cmd = seen[0]
+    assert cmd[len(cmd) - len(wanted):] == wanted and "--" not in cmd
+    assert cmd.count("--allow-root") == (1 if os.geteuid() == 0 or "--allow-root" in wanted else 0)
 
 
 def test_coursekit_help_lists_the_commands():
