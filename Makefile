@@ -3,9 +3,11 @@ PYTHON ?= python3
 VENV   ?= .venv
 # `make site SOLUTIONS=0`: the website without the solution code (for a course whose assignments are still open).
 SOLUTIONS ?= 1
-# Set to PyTorch's CPU wheel index (https://download.pytorch.org/whl/cpu) on a laptop, to get the small CPU build
-# of torch==2.13.0 instead of PyPI's CUDA build on Linux.
-TORCH_INDEX ?=
+# PyTorch comes from its own index of CPU builds (about 200 MB) on Linux, where PyPI's torch is a CUDA build of
+# several GB; where that index cannot be reached (a machine that reaches only PyPI), from PyPI. `make demo
+# TORCH_INDEX=` takes PyPI's build directly; on macOS and Windows PyPI's wheel is the CPU build already.
+TORCH_VERSION := $(shell sed -n 's/^torch==//p' requirements.txt)
+TORCH_INDEX ?= $(if $(filter Linux,$(shell uname -s)),https://download.pytorch.org/whl/cpu,)
 
 BIN   := $(VENV)/bin
 STAMP := $(VENV)/.coursekit-installed
@@ -59,7 +61,13 @@ $(STAMP): requirements.txt pyproject.toml
 	@echo "==> creating $(VENV) and installing the pinned environment (requirements.txt)"
 	$(PYTHON) -c 'import sys; sys.exit("Python >= 3.10 is needed, found " + sys.version.split()[0]) if sys.version_info < (3, 10) else None'
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet $(if $(TORCH_INDEX),--extra-index-url $(TORCH_INDEX)) -r requirements.txt
+	@grep -v '^torch==' requirements.txt > $(VENV)/requirements-without-torch.txt
+	$(BIN)/python -m pip install --quiet -r $(VENV)/requirements-without-torch.txt
+	@echo "==> installing torch==$(TORCH_VERSION)$(if $(TORCH_INDEX), (CPU build from $(TORCH_INDEX)))"
+	$(if $(TORCH_INDEX),$(BIN)/python -m pip install --quiet --no-deps --retries 0 --timeout 20 \
+	  --index-url $(TORCH_INDEX) torch==$(TORCH_VERSION) || { echo "note: $(TORCH_INDEX) cannot be reached: torch from PyPI"; \
+	  $(BIN)/python -m pip install --quiet --no-deps torch==$(TORCH_VERSION); },$(BIN)/python -m pip install --quiet \
+	  --no-deps torch==$(TORCH_VERSION))
 	$(BIN)/python -m pip install --quiet --no-deps --no-build-isolation -e .
 	@touch $@
 

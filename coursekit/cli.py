@@ -102,6 +102,8 @@ def cmd_demo(args) -> int:
           + ", ".join(f"{s} {v:g}" for s, v in expected.items()))
     print("open one feedback page in a browser, e.g. "
           f"autograder/feedback/sample_partial/{DEMO_ASSIGNMENT}/{DEMO_ASSIGNMENT}.html")
+    print("\nto start the course: `make lab`, then open notebooks/01_clustering/01_clustering.ipynb (students work in "
+          "notebooks/, instructors in solutions/ and the formgrader)")
     return 0
 
 
