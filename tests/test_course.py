@@ -228,3 +228,16 @@ def test_ci_script_runs_the_readme_test_command():
     readme = (REPO / "README.md").read_text()
     assert "make test" in readme and "make demo" in readme
     assert re.search(r"^make test$", (REPO / ".ci" / "run").read_text(), re.M)
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="PyPI's torch is a CUDA build on Linux only")
+def test_make_takes_the_cpu_build_of_torch_on_linux_and_falls_back_to_pypi():
+    """A Linux laptop must not download a multi-GB CUDA PyTorch by default; a machine that reaches only PyPI must
+    still install."""
+    plan = subprocess.run(["make", "-n", "-B", ".venv/.coursekit-installed"], cwd=REPO, capture_output=True,
+                          text=True, check=True).stdout
+    torch_lines = [line for line in plan.splitlines() if "torch==" in line and "pip install" in line]
+    assert torch_lines, plan
+    assert "--index-url https://download.pytorch.org/whl/cpu" in torch_lines[0]
+    assert "||" in torch_lines[0] and "--no-deps torch==" in torch_lines[0].split("||")[1]
+    assert not any("-r requirements.txt" in line for line in plan.splitlines()), "torch must not come with the rest"
