@@ -1,7 +1,8 @@
 """Every registered exercise of every chapter: the worked solution passes its visible cases and its hidden cases for
 several seeds, the released stub fails with "not implemented yet", and the hidden cases depend on the grading seed
-only. The solution cells run after the notebook's setup cell, as in the clean room; a new chapter is covered by
-registering its exercises."""
+only; the visible cases and every hidden set hold the same kinds of case (the traps), and the reference raises on
+exactly the cases whose kind says so. The solution cells run after the notebook's setup cell, as in the clean room; a
+new chapter is covered by registering its exercises."""
 
 import functools
 
@@ -50,3 +51,51 @@ def test_hidden_cases_depend_on_the_seed_only(exercise):
 
     assert flat(11) == flat(11)
     assert flat(11) != flat(12)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# the kinds of case: every trap a statement or hint names is in the visible cases and in every hidden set
+
+KIND_SEEDS = SEEDS + list(range(2, 22))
+
+
+def _kinds(cases) -> set:
+    return {c.kind for c in cases}
+
+
+def _declares_kinds(exercise) -> bool:
+    """Whether the exercise tags its cases with kinds (a chapter that does not yet is reported as skipped)."""
+    return any(c.kind for c in exercise.cases(None, False)) or any(
+        c.kind for c in exercise.cases(case_rng(exercise.id, SEEDS[0]), True))
+
+
+@pytest.mark.parametrize("exercise", EXERCISES, ids=lambda e: e.id)
+def test_visible_and_hidden_cases_hold_the_same_kinds(exercise):
+    if not _declares_kinds(exercise):
+        pytest.skip(f"{exercise.id}: its cases declare no kind (Case(..., kind=...)) yet")
+    public = exercise.cases(None, False)
+    assert all(c.kind for c in public), [c.label for c in public if not c.kind]
+    visible = _kinds(public)
+    for seed in KIND_SEEDS:
+        hidden_cases = exercise.cases(case_rng(exercise.id, seed), True)
+        assert all(c.kind for c in hidden_cases), (seed, [c.label for c in hidden_cases if not c.kind])
+        hidden = _kinds(hidden_cases)
+        assert hidden == visible, (f"seed {seed}: hidden only {sorted(hidden - visible)}, "
+                                   f"visible only {sorted(visible - hidden)}")
+
+
+@pytest.mark.parametrize("exercise", EXERCISES, ids=lambda e: e.id)
+def test_the_reference_raises_exactly_on_the_raises_kinds(exercise):
+    if not _declares_kinds(exercise):
+        pytest.skip(f"{exercise.id}: its cases declare no kind (Case(..., kind=...)) yet")
+    reference = exercise.reference_function()
+    for seed in (None, SEEDS[0], SEEDS[-1]):
+        cases = exercise.cases(None, False) if seed is None else exercise.cases(case_rng(exercise.id, seed), True)
+        for case in cases:
+            where = (seed, case.kind, case.label)
+            try:
+                exercise.call(reference, case.args, case.kwargs)
+            except Exception as exc:
+                assert case.kind.startswith("raises"), f"{where}: the reference raised {exc!r}"
+            else:
+                assert not case.kind.startswith("raises"), f"{where}: the reference returned"

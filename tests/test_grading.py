@@ -58,32 +58,65 @@ def test_zero_instead_of_nan_names_index_and_values():
     assert "hint(" in msg and get_exercise("metrics.iou_per_class").hint not in msg  # the hint only when asked
 
 
+def confusion_matrix_255_only(pred, target, num_classes, ignore_index=255):
+    keep = np.ravel(target) != 255  # ignores the argument
+    t = np.ravel(target)[keep].astype(np.int64)
+    p = np.ravel(pred)[keep].astype(np.int64)
+    return np.bincount(num_classes * t + p, minlength=num_classes**2).reshape(num_classes, num_classes)
+
+
+def confusion_matrix_uint8(pred, target, num_classes, ignore_index=255):
+    pred, target = np.ravel(pred), np.ravel(target)
+    if ignore_index is not None:
+        keep = target != ignore_index
+        pred, target = pred[keep], target[keep]
+    if ((pred < 0) | (pred >= num_classes) | (target < 0) | (target >= num_classes)).any():
+        raise ValueError("out of range")
+    idx = num_classes * target + pred  # overflows for uint8 input: no int64 cast before the arithmetic
+    return np.bincount(idx.astype(np.int64), minlength=num_classes**2).reshape(num_classes, num_classes)
+
+
+def confusion_matrix_one_map(pred, target, num_classes, ignore_index=255):
+    pred, target = np.asarray(pred), np.asarray(target)
+    height, width = target.shape  # one (H, W) map only: a batch (N, H, W) does not unpack
+    cm = np.zeros((num_classes, num_classes), dtype=np.int64)
+    for i in range(height):
+        for j in range(width):
+            t, p = int(target[i, j]), int(pred[i, j])
+            if ignore_index is not None and t == ignore_index:
+                continue
+            if not (0 <= p < num_classes and 0 <= t < num_classes):
+                raise ValueError("label out of range")
+            cm[t, p] += 1
+    return cm
+
+
+def iou_zero_for_absent(cm):
+    cm = np.asarray(cm, dtype=float)
+    tp = np.diag(cm)
+    return tp / np.maximum(cm.sum(0) + cm.sum(1) - tp, 1)
+
+
+CONFUSION_MISTAKES = [confusion_matrix_255_only, confusion_matrix_uint8, confusion_matrix_one_map]
+
+
+@pytest.mark.parametrize("fn", CONFUSION_MISTAKES, ids=lambda f: f.__name__)
+def test_confusion_matrix_mistakes_fail_the_visible_check(fn):
+    # every trap the statement names is visible: no student sees a check pass and then loses the hidden points
+    with pytest.raises(CheckFailed):
+        check("metrics.confusion_matrix", fn)
+
+
+def test_uint8_overflow_is_named_in_the_visible_check():
+    msg = message_of("metrics.confusion_matrix", confusion_matrix_uint8)
+    assert "overflows uint8" in msg and "21 classes" in msg
+
+
 @pytest.mark.parametrize("seed", SEEDS)
 def test_hidden_cases_always_contain_the_traps(seed):
     # the same mistake fails the hidden cases for every seed: a hidden score does not depend on luck
-    def iou_per_class(cm):
-        cm = np.asarray(cm, dtype=float)
-        tp = np.diag(cm)
-        return tp / np.maximum(cm.sum(0) + cm.sum(1) - tp, 1)
-
-    def confusion_matrix_255_only(pred, target, num_classes, ignore_index=255):
-        keep = np.ravel(target) != 255  # ignores the argument
-        t = np.ravel(target)[keep].astype(np.int64)
-        p = np.ravel(pred)[keep].astype(np.int64)
-        return np.bincount(num_classes * t + p, minlength=num_classes**2).reshape(num_classes, num_classes)
-
-    def confusion_matrix_uint8(pred, target, num_classes, ignore_index=255):
-        pred, target = np.ravel(pred), np.ravel(target)
-        if ignore_index is not None:
-            keep = target != ignore_index
-            pred, target = pred[keep], target[keep]
-        if ((pred < 0) | (pred >= num_classes) | (target < 0) | (target >= num_classes)).any():
-            raise ValueError("out of range")
-        idx = num_classes * target + pred  # overflows for uint8 input
-        return np.bincount(idx.astype(np.int64), minlength=num_classes**2).reshape(num_classes, num_classes)
-
-    for exercise_id, fn in [("metrics.iou_per_class", iou_per_class),
-                            ("metrics.confusion_matrix", confusion_matrix_255_only)]:
+    for exercise_id, fn in [("metrics.iou_per_class", iou_zero_for_absent)] + [
+            ("metrics.confusion_matrix", fn) for fn in CONFUSION_MISTAKES]:
         with pytest.raises(CheckFailed):
             check(exercise_id, fn, hidden=True, seed=seed)
 

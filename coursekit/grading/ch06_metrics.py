@@ -1,9 +1,14 @@
 """Exercises of the metrics chapter (``06_metrics``): the confusion matrix and the metrics derived from it.
 
-Public cases are small, fixed and cover the traps the chapter teaches: a class absent from the target, a class
-absent from both target and prediction, VOC's 255 border label, ``uint8`` masks as read from PNG files. Hidden cases
-are random, and every hidden set contains the same traps with random sizes and counts, so a submission's hidden score
-does not depend on luck.
+Public cases are small, fixed and cover the traps the chapter teaches, each tagged with its kind
+(:attr:`~coursekit.grading.registry.Case.kind`). For ``confusion_matrix``: VOC's 255 border label (the default
+``ignore_index``), another ``ignore_index`` and ``ignore_index=None`` (nothing is left out, so a 255 must raise), a
+class absent from target and prediction, a batch of maps (3-D arrays), ``uint8`` masks as read from PNG files with
+enough classes (VOC's 21) that ``num_classes * target + pred`` overflows ``uint8``, and out-of-range labels in the
+prediction or the target, which must raise ``ValueError``. For the metrics of a matrix: a class absent from the
+target but predicted, a class absent from both (NaN), a class present but never predicted, a large background class,
+a single class. Hidden cases are random, and every hidden set holds the same kinds with random sizes and counts, so a
+submission's hidden score does not depend on luck.
 """
 
 from __future__ import annotations
@@ -36,12 +41,17 @@ _FORBIDDEN = (
 def _public_matrices() -> list[Case]:
     m = lambda rows: np.array(rows, dtype=np.int64)  # noqa: E731
     return [
-        Case((m([[50, 10], [5, 35]]),), label="two classes, both present"),
-        Case((m([[10, 2, 0], [1, 8, 3], [0, 4, 12]]),), label="three classes, all present"),
-        Case((m([[5, 1, 2], [0, 6, 1], [0, 0, 0]]),), label="class 2 predicted but absent from the target"),
-        Case((m([[5, 1, 0], [2, 3, 0], [0, 0, 0]]),), label="class 2 absent from target and prediction"),
-        Case((m([[9000, 20, 30], [40, 5, 5], [60, 0, 10]]),), label="imbalanced: a large background class"),
-        Case((m([[4, 0, 0], [3, 0, 0], [0, 0, 6]]),), label="class 1 present but never predicted"),
+        Case((m([[50, 10], [5, 35]]),), label="two classes, both present", kind="all present"),
+        Case((m([[10, 2, 0], [1, 8, 3], [0, 4, 12]]),), label="three classes, all present", kind="all present"),
+        Case((m([[5, 1, 2], [0, 6, 1], [0, 0, 0]]),), label="class 2 predicted but absent from the target",
+             kind="predicted, absent from target"),
+        Case((m([[5, 1, 0], [2, 3, 0], [0, 0, 0]]),), label="class 2 absent from target and prediction",
+             kind="absent from both"),
+        Case((m([[9000, 20, 30], [40, 5, 5], [60, 0, 10]]),), label="imbalanced: a large background class",
+             kind="imbalanced"),
+        Case((m([[4, 0, 0], [3, 0, 0], [0, 0, 6]]),), label="class 1 present but never predicted",
+             kind="never predicted"),
+        Case((m([[37]]),), label="a single class: a 1 x 1 matrix", kind="single class"),
     ]
 
 
@@ -56,31 +66,35 @@ def _random_matrix(rng: np.random.Generator, c: int, scale: int = 200) -> np.nda
 def _hidden_matrices(rng: np.random.Generator) -> list[Case]:
     cases = []
     c = int(rng.integers(2, 9))
-    cases.append(Case((_random_matrix(rng, c),), label=f"{c} classes, all present"))
+    cases.append(Case((_random_matrix(rng, c),), label=f"{c} classes, all present", kind="all present"))
     c = int(rng.integers(3, 9))
     cm, k = _random_matrix(rng, c), int(rng.integers(0, c))
     cm[k, :] = 0
     cm[:, k] = 0
-    cases.append(Case((cm,), label=f"{c} classes, class {k} absent from target and prediction"))
+    cases.append(Case((cm,), label=f"{c} classes, class {k} absent from target and prediction",
+                      kind="absent from both"))
     c = int(rng.integers(3, 9))
     cm, k = _random_matrix(rng, c), int(rng.integers(0, c))
     cm[k, :] = 0
     cm[(k + 1) % c, k] = int(rng.integers(1, 50))
-    cases.append(Case((cm,), label=f"{c} classes, class {k} predicted but absent from the target"))
+    cases.append(Case((cm,), label=f"{c} classes, class {k} predicted but absent from the target",
+                      kind="predicted, absent from target"))
     c = int(rng.integers(3, 9))
     cm, k = _random_matrix(rng, c), int(rng.integers(0, c))
     cm[:, k] = 0
     cm[k, (k + 1) % c] = int(rng.integers(1, 50))
-    cases.append(Case((cm,), label=f"{c} classes, class {k} present but never predicted"))
+    cases.append(Case((cm,), label=f"{c} classes, class {k} present but never predicted", kind="never predicted"))
     c = int(rng.integers(4, 12))
-    cm = _random_matrix(rng, c, scale=10**6)
-    absent = rng.choice(c, size=2, replace=False)
+    cm = _random_matrix(rng, c)
+    cm[0, 0] = int(rng.integers(10**5, 10**7))  # a background class that dwarfs the others
+    absent = rng.choice(np.arange(1, c), size=2, replace=False)
     cm[absent[0], :] = 0
     cm[:, absent[0]] = 0
     cm[absent[1], :] = 0
-    cases.append(Case((cm,), label=f"{c} classes with large counts, classes {sorted(absent.tolist())} absent "
-                                    "from the target"))
-    cases.append(Case((np.array([[int(rng.integers(1, 1000))]], dtype=np.int64),), label="a single class"))
+    cases.append(Case((cm,), label=f"imbalanced: {c} classes, a large background class, classes "
+                                    f"{sorted(absent.tolist())} absent from the target", kind="imbalanced"))
+    cases.append(Case((np.array([[int(rng.integers(1, 1000))]], dtype=np.int64),), label="a single class",
+                      kind="single class"))
     return cases
 
 
@@ -97,47 +111,96 @@ def _public_label_maps() -> list[Case]:
     t = rng.integers(0, 5, size=(16, 16))
     t[:, 12:] = 4
     p = np.where(rng.random((16, 16)) < 0.8, t, rng.integers(0, 4, size=(16, 16)))
+    # VOC: 21 classes in uint8 PNG masks with a 255 border; 21 * target + pred exceeds 255 for targets >= 13
+    voc_t = rng.integers(0, 21, size=(12, 16))
+    voc_t[rng.random(voc_t.shape) < 0.1] = 255
+    voc_p = np.where(rng.random(voc_t.shape) < 0.7, voc_t, rng.integers(0, 21, size=voc_t.shape))
+    voc_p[voc_t == 255] = rng.integers(0, 21, size=int((voc_t == 255).sum()))
+    batch_t = rng.integers(0, 3, size=(2, 3, 4))
+    batch_p = np.where(rng.random(batch_t.shape) < 0.7, batch_t, rng.integers(0, 3, size=batch_t.shape))
     return [
-        Case((pred, target, 3), label="a 2x3 example with three classes"),
-        Case((border_pred, border, 3), label="VOC-style border pixels labelled 255 in the target are ignored"),
-        Case((pred, target, 4), label="class 3 absent from target and prediction: its row and column are zero"),
-        Case((p.astype(np.uint8), t.astype(np.uint8), 5),
-             label="uint8 label maps, as read from PNG masks"),
+        Case((pred, target, 3), label="a 2x3 example with three classes", kind="basic"),
+        Case((border_pred, border, 3), label="VOC-style border pixels labelled 255 in the target are ignored",
+             kind="ignore 255"),
+        Case((pred, target, 4), label="class 3 absent from target and prediction: its row and column are zero",
+             kind="absent class"),
+        Case((voc_p.astype(np.uint8), voc_t.astype(np.uint8), 21),
+             label="uint8 label maps as read from VOC's PNG masks, 21 classes and a 255 border: "
+                   "21 * target + pred overflows uint8 (cast to int64 first)",
+             kind="uint8 overflow"),
+        Case((batch_p, batch_t, 3), label="a batch of 2 label maps: 3-D arrays of shape (2, 3, 4)", kind="batch"),
         Case((np.array([[0, 3], [1, 1]]), np.array([[0, 1], [1, 1]]), 3),
-             label="a predicted label outside [0, num_classes) must raise ValueError"),
-        Case((p, t, 5), {"ignore_index": 4}, label="ignore_index=4: pixels whose target is 4 are left out"),
+             label="a predicted label outside [0, num_classes) must raise ValueError",
+             kind="raises: pred out of range"),
+        Case((np.array([[0, 1], [1, 1]]), np.array([[0, -1], [1, 1]]), 3),
+             label="a target label outside [0, num_classes) that is not ignore_index must raise ValueError",
+             kind="raises: target out of range"),
+        Case((p, t, 5), {"ignore_index": 4}, label="ignore_index=4: pixels whose target is 4 are left out",
+             kind="ignore_index"),
+        Case((pred, target, 3), {"ignore_index": None}, label="ignore_index=None: every pixel counts",
+             kind="ignore_index None"),
+        Case((border_pred, border, 3), {"ignore_index": None},
+             label="ignore_index=None leaves out nothing: the target's 255 is out of range, raise ValueError",
+             kind="raises: 255 with ignore_index None"),
     ]
 
 
 def _hidden_label_maps(rng: np.random.Generator) -> list[Case]:
-    def maps(c, shape, dtype=np.int64, ignore=255, ignore_fraction=0.1):
-        t = rng.integers(0, c, size=shape)
-        p = np.where(rng.random(shape) < 0.7, t, rng.integers(0, c, size=shape))
+    def maps(c, shape, dtype=np.int64, ignore=255, ignore_fraction=0.1, labels=None):
+        t = rng.choice(np.arange(c) if labels is None else np.asarray(labels), size=shape)
+        p = np.where(rng.random(shape) < 0.7, t, rng.choice(np.unique(t), size=shape))
         if ignore is not None:
             t = np.where(rng.random(shape) < ignore_fraction, ignore, t)
         return p.astype(dtype), t.astype(dtype)
 
+    def size(lo, hi):
+        return tuple(int(s) for s in rng.integers(lo, hi, size=2))
+
     cases = []
     c = int(rng.integers(2, 8))
-    shape = tuple(int(s) for s in rng.integers(5, 40, size=2))
-    cases.append(Case((*maps(c, shape), c), label=f"{c} classes on a {shape} map with 255 pixels"))
+    cases.append(Case((*maps(c, size(3, 20), ignore=None), c), label=f"{c} classes, every pixel labelled",
+                      kind="basic"))
+    c = int(rng.integers(2, 8))
+    shape = size(5, 40)
+    cases.append(Case((*maps(c, shape), c), label=f"{c} classes on a {shape} map with 255 pixels", kind="ignore 255"))
     c = int(rng.integers(3, 8))
-    p, t = maps(c, (int(rng.integers(8, 30)), int(rng.integers(8, 30))), dtype=np.uint8)
-    cases.append(Case((p, t, c + 2), label=f"uint8 maps, {c + 2} classes of which the last two never occur"))
+    k = int(rng.integers(0, c))
+    p, t = maps(c, size(5, 30), labels=[j for j in range(c) if j != k])
+    cases.append(Case((p, t, c), label=f"{c} classes, class {k} absent from target and prediction",
+                      kind="absent class"))
+    c = int(rng.integers(15, 39))
+    p, t = maps(c, size(8, 30), dtype=np.uint8)
+    t[0, 0], p[0, 0] = c - 1, c - 1  # num_classes * target + pred > 255 on a kept pixel, at least
+    cases.append(Case((p, t, c + 2), label=f"uint8 maps, {c + 2} classes of which the last two never occur: "
+                                          f"{c + 2} * target + pred overflows uint8", kind="uint8 overflow"))
     c = int(rng.integers(2, 6))
     p, t = maps(c, (int(rng.integers(2, 5)), int(rng.integers(5, 20)), int(rng.integers(5, 20))), ignore=None)
-    cases.append(Case((p, t, c), label="a batch of label maps (3-D arrays) with no ignored pixel"))
+    cases.append(Case((p, t, c), label="a batch of label maps (3-D arrays) with no ignored pixel", kind="batch"))
     c = int(rng.integers(2, 6))
-    p, t = maps(c, (int(rng.integers(10, 30)), int(rng.integers(10, 30))), ignore=-1, ignore_fraction=0.2)
-    cases.append(Case((p, t, c), {"ignore_index": -1}, label="ignore_index=-1"))
+    p, t = maps(c, size(10, 30), ignore=-1, ignore_fraction=0.2)
+    cases.append(Case((p, t, c), {"ignore_index": -1}, label="ignore_index=-1", kind="ignore_index"))
     c = int(rng.integers(2, 6))
-    p, t = maps(c, (int(rng.integers(10, 30)), int(rng.integers(10, 30))))
-    p[int(rng.integers(0, p.shape[0])), int(rng.integers(0, p.shape[1]))] = c
-    cases.append(Case((p, t, c), label="a predicted label equal to num_classes must raise ValueError"))
+    p, t = maps(c, size(3, 20), ignore=None)
+    cases.append(Case((p, t, c), {"ignore_index": None}, label="ignore_index=None: every pixel counts",
+                      kind="ignore_index None"))
     c = int(rng.integers(2, 6))
-    p, t = maps(c, (int(rng.integers(10, 30)), int(rng.integers(10, 30))), ignore=None)
+    p, t = maps(c, size(10, 30))
+    i, j = int(rng.integers(0, p.shape[0])), int(rng.integers(0, p.shape[1]))
+    p[i, j] = c
+    t[i, j] = min(t[i, j], c - 1)  # a kept pixel: the predictions of ignored pixels are not checked
+    cases.append(Case((p, t, c), label="a predicted label equal to num_classes must raise ValueError",
+                      kind="raises: pred out of range"))
+    c = int(rng.integers(2, 6))
+    p, t = maps(c, size(10, 30), ignore=None)
     t[int(rng.integers(0, t.shape[0])), int(rng.integers(0, t.shape[1]))] = -3
-    cases.append(Case((p, t, c), label="a negative target label must raise ValueError"))
+    cases.append(Case((p, t, c), label="a negative target label must raise ValueError",
+                      kind="raises: target out of range"))
+    c = int(rng.integers(2, 6))
+    p, t = maps(c, size(5, 20), ignore_fraction=0.3)
+    t[0, 0] = 255
+    cases.append(Case((p, t, c), {"ignore_index": None},
+                      label="ignore_index=None with pixels labelled 255 in the target: 255 is out of range, raise "
+                            "ValueError", kind="raises: 255 with ignore_index None"))
     return cases
 
 

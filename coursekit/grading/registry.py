@@ -29,11 +29,19 @@ class Case:
 
     ``label`` describes the case in the student's terms ("class 2 absent from target and prediction"); it is printed
     when the student's result differs from the reference's.
+
+    ``kind`` is a short tag of the trap or situation the case tests ("absent class", "uint8 overflow", "batch",
+    "ignore_index", "raises"), shared by the cases that test the same thing. An exercise's public cases and each of
+    its hidden sets hold the same kinds: every trap its statement or hint names is shown to the student in a visible
+    case and is in every hidden set, and no trap is hidden only (``tests/test_exercises.py`` checks this over the
+    registry). A kind that starts with ``"raises"`` marks a case on which the reference raises, so the student's
+    function must raise the same exception; on every other case the reference returns.
     """
 
     args: tuple = ()
     kwargs: dict = field(default_factory=dict)
     label: str = ""
+    kind: str = ""
 
 
 @dataclass(frozen=True)
@@ -52,7 +60,8 @@ class Exercise:
         ``public() -> list[Case]``: the fixed, small visible cases, each with its label (what it tests).
     hidden : callable
         ``hidden(rng) -> list[Case]``: random cases drawn from ``rng``, a ``numpy.random.Generator`` seeded from the
-        grading seed; every hidden set contains the same kinds of case (the traps) as the public set.
+        grading seed; every hidden set holds the same kinds of case (:attr:`Case.kind`, the traps) as the public set,
+        whatever the seed.
     compare : callable
         ``compare(expected, given) -> str | None``: None when the results agree, else what differs, in words
         (see :mod:`coursekit.grading.compare`).
