@@ -26,6 +26,15 @@ c.Execute.interrupt_on_timeout = True
 
 # Test cells that a student deleted are put back from the gradebook, so a deleted check counts as failed.
 c.OverwriteCells.add_missing_cells = True
+# Test cells are restored from the source; nbgrader warns "checksum has changed" for every test cell with hidden
+# tests, an untouched submission's too (students receive them without): RestoreCells warns only about real edits.
+c.Autograde.sanitize_preprocessors = [
+    "nbgrader.preprocessors.ClearOutput",
+    "nbgrader.preprocessors.DeduplicateIds",
+    "nbgrader.preprocessors.OverwriteKernelspec",
+    "coursekit.grading.restore.RestoreCells",
+    "nbgrader.preprocessors.CheckCellMetadata",
+]
 
 # A warning written to stderr in a test cell must not turn a passing check into zero: drop warning lines.
 c.IgnorePattern.pattern = r"(?m)^.*(Warning|warnings\.warn).*$"

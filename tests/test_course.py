@@ -129,6 +129,10 @@ def test_autograde_round_trip(released_course, monkeypatch):
         rows["sample_partial"]["reason"]
     assert rows["sample_full"]["reason"] == ""
 
+    # an untouched submission's log shows nothing that looks like tampering
+    log = (report.log_dir / "sample_full.log").read_text()
+    assert "has changed" not in log and "was changed in the submission" not in log and "SAWarning" not in log
+
     # regrading one student keeps the whole class in grades.csv (built from the gradebook), and the others' logs
     others_log = report.log_dir / "sample_empty.log"
     assert others_log.is_file()

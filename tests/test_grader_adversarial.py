@@ -419,6 +419,11 @@ def test_a_class_of_attacks(tmp_path):
             problems.append(f"{student}: score {r.score} (expected {score}), status {r.status}, reason {text!r}")
     assert not problems, "\n".join(problems)
 
+    # a test cell changed in the submission is reported in the student's log, one left as released is not
+    logs = {s: (report.log_dir / f"{s}.log").read_text() for s in ("edited_tests", "sample_full")}
+    assert "was changed in the submission" in logs["edited_tests"]
+    assert "has changed" not in logs["sample_full"] and "was changed in the submission" not in logs["sample_full"]
+
     # tampering with the in-kernel checks is seen
     assert results["tamper_check"].suspected and results["tamper_transformer"].suspected
     assert not results["sample_full"].suspected and not results["sample_partial"].suspected

@@ -98,8 +98,24 @@ def _prepare(assignment: str, seed: int) -> list[Prepared]:
             for ex in exercises(assignment)]
 
 
+def _quiet_warnings() -> None:
+    """The student's log shows what is worth an instructor's attention: not nbgrader's own library warnings (its
+    gradebook's SQLAlchemy relationships, deprecations of its dependencies)."""
+    import warnings
+
+    warnings.filterwarnings("ignore", category=DeprecationWarning)
+    warnings.filterwarnings("ignore", category=PendingDeprecationWarning)
+    try:
+        from sqlalchemy.exc import SAWarning
+
+        warnings.filterwarnings("ignore", category=SAWarning)
+    except ImportError:  # pragma: no cover - nbgrader needs SQLAlchemy
+        pass
+
+
 def _worker(root, assignment, student, prepared, options, sandboxed, kernel_seed, log_dir, out_file, uid, scratch):
     os.setsid()  # the grader kills this whole session (kernel and clean room included) at the time limit
+    _quiet_warnings()
     # everything this worker and its kernels print goes to the student's log, not to the grader's terminal
     log_fd = os.open(log_dir / f"{student}.log", os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
     os.dup2(log_fd, 1)

@@ -83,6 +83,8 @@ class SandboxedKernelManager(AsyncKernelManager):
         _own(Path(self._socket_dir), self.uid)
         limits = sandbox.Limits(memory_mb=self.memory_mb, processes=self.processes, file_mb=self.file_mb,
                                 scratch_mb=self.scratch_mb)
+        # no connection banner in the student's log (crashes still print their traceback)
+        kernel_cmd = list(kernel_cmd) + ["--IPKernelApp.log_level=CRITICAL"]
         kernel_cmd = sandbox.wrap(kernel_cmd, workdir, limits, seed=Path(self._seed_dir), uid=self.uid,
                                   writable=[self._socket_dir], env={
                                       k: v for k, v in (kw.get("env") or {}).items()
