@@ -25,9 +25,9 @@ import re
 from pathlib import Path
 
 from jinja2 import pass_context
-from tornado.web import OutputTransform
+from tornado.web import OutputTransform, RequestHandler
 
-__all__ = ["SubmissionPolicy", "policy_for", "enable", "sanitize", "markdown2html", "EXTENSION"]
+__all__ = ["SubmissionPolicy", "policy_for", "enable", "sanitize", "markdown2html", "typeset", "mathml", "EXTENSION"]
 
 EXTENSION = "coursekit.grading.webguard"
 
@@ -35,6 +35,8 @@ _GUARDED = re.compile(r"/formgrader/submissions/[^/]+/?$")
 _INLINE_SCRIPT = re.compile(rb"<script\b(?![^>]*\bsrc\s*=)[^>]*>(.*?)</script\s*>", re.S | re.I)
 _HANDLER = re.compile(rb"""\son[a-z]+\s*=\s*(?:"([^"]*)"|'([^']*)')""", re.I)
 _NOTEBOOK = b'id="notebook-container"'
+_MATHJAX = re.compile(rb"<script[^>]*\bsrc=\"[^\"]*mathjax[^\"]*\"[^>]*>\s*</script>|"
+                      rb"<script type=\"text/x-mathjax-config\">.*?</script>", re.S | re.I)
 
 
 def _hash(source: bytes) -> str:
@@ -57,10 +59,20 @@ class SubmissionPolicy(OutputTransform):
 
     def __init__(self, request):
         super().__init__(request)
+        self.path = request.path
         self.guarded = bool(_GUARDED.search(request.path))
 
     def transform_first_chunk(self, status_code, headers, chunk, finishing):
         if self.guarded:
+            if finishing:
+                # formulas are MathML already (the course's markdown filter): no MathJax from a CDN, but the
+                # formgrader's own script waits for MathJax to finish, so a stand-in of ours says it has
+                base = self.path[: self.path.index("/formgrader/")]
+                shim = f'<script src="{base}{SHIM_PATH}"></script>'.encode()
+                chunk = _MATHJAX.sub(b"", chunk)
+                chunk = chunk.replace(b"</head>", shim + b"\n</head>", 1)
+                if "Content-Length" in headers:
+                    headers["Content-Length"] = str(len(chunk))
             # a page sent in pieces cannot be read whole: then no inline script at all
             headers["Content-Security-Policy"] = policy_for(chunk if finishing else b"")
         return status_code, headers, chunk
@@ -103,13 +115,90 @@ def sanitize(html: str) -> str:
 
 @pass_context
 def markdown2html(context, source: str) -> str:
-    """nbconvert's markdown filter (math kept for MathJax, attachments embedded), its HTML sanitized."""
+    """nbconvert's markdown filter (attachments embedded), its HTML sanitized, its formulas typeset as MathML."""
     from nbconvert.filters.markdown_mistune import IPythonRenderer, MarkdownWithMath
 
     cell = context.get("cell", {})
     renderer = IPythonRenderer(escape=False, attachments=cell.get("attachments", {}), anchor_link_text="¶",
                                path=context.get("resources", {}).get("metadata", {}).get("path", ""))
-    return sanitize(MarkdownWithMath(renderer=renderer).render(source))
+    return typeset(sanitize(MarkdownWithMath(renderer=renderer).render(source)))
+
+
+# -------------------------------------------------------------------------------------------------------------
+# formulas as MathML: typeset when the page is written, so that pages need no script (MathJax) to show them;
+# browsers draw MathML themselves
+
+_MATH_TAGS = frozenset("""math mrow mi mn mo ms mtext mspace msub msup msubsup mfrac msqrt mroot munder mover
+    munderover mtable mtr mtd mstyle mpadded mphantom menclose semantics annotation merror""".split())
+_MATH_ATTRIBUTES = frozenset("""display mathvariant stretchy fence separator lspace rspace accent accentunder
+    minsize maxsize movablelimits columnalign rowalign rowspacing columnspacing largeop symmetric width height depth
+    linethickness scriptlevel displaystyle notation form""".split())
+_MATH = re.compile(r"\$\$(.+?)\$\$|(?<![\\$])\$(?!\s)([^$<>]*?[^\s\\$])\$(?!\d)", re.S)
+_TAG = re.compile(r"(<[^>]*>)")
+
+
+def mathml(tex: str, display: bool = False) -> str | None:
+    """``tex`` as a MathML element (only MathML's presentation elements and layout attributes kept, text
+    escaped), or None when it cannot be typeset."""
+    import html as htmllib
+    import xml.etree.ElementTree as ET
+
+    from latex2mathml.converter import convert_to_element
+
+    try:
+        root = convert_to_element(tex, display="block" if display else "inline")
+    except Exception:  # noqa: BLE001 - a formula that cannot be typeset stays as TeX
+        return None
+    for element in list(root.iter()):
+        # the converter writes characters as entities into the text: unescape them, the serializer escapes
+        element.text = htmllib.unescape(element.text) if element.text else element.text
+        element.tail = htmllib.unescape(element.tail) if element.tail else element.tail
+        tag = element.tag.split("}")[-1]
+        if tag not in _MATH_TAGS:
+            element.tag, element.text = "mtext", ""
+            element.attrib.clear()
+            element[:] = []
+        for name in list(element.attrib):
+            if name.split("}")[-1] not in _MATH_ATTRIBUTES:
+                del element.attrib[name]
+    root.tag = "math"
+    return ET.tostring(root, encoding="unicode", short_empty_elements=False)
+
+
+def typeset(html: str) -> str:
+    """Replace the ``$...$`` and ``$$...$$`` formulas in the text of ``html`` (never inside a tag) by MathML."""
+    import html as htmllib
+
+    def replace(match):
+        display = match.group(1) is not None
+        tex = htmllib.unescape(match.group(1) if display else match.group(2))
+        return mathml(tex, display) or match.group(0)
+
+    parts = _TAG.split(html)
+    inside_code = 0
+    for i, part in enumerate(parts):
+        if i % 2:  # a tag
+            name = re.match(r"</?\s*(\w+)", part)
+            if name and name.group(1).lower() in ("code", "pre"):
+                inside_code += -1 if part.startswith("</") else 1
+        elif not inside_code and "$" in part:
+            parts[i] = _MATH.sub(replace, part)
+    return "".join(parts)
+
+
+SHIM_PATH = "/coursekit/mathjax-stand-in.js"
+SHIM = """// Formulas are typeset as MathML when the page is written (coursekit.grading.webguard); the formgrader's own
+// script only waits for MathJax to say it has finished, which this stand-in does at once.
+window.MathJax = {Hub: {Queue: function () {}, Typeset: function () {}, Config: function () {},
+  Startup: {signal: {Interest: function (callback) { setTimeout(function () { callback("End"); }, 0); }}}}};
+"""
+
+
+class _Shim(RequestHandler):
+    def get(self):
+        self.set_header("Content-Type", "application/javascript; charset=utf-8")
+        self.set_header("Cache-Control", "max-age=3600")
+        self.finish(SHIM)
 
 
 def _jupyter_server_extension_points():
@@ -117,7 +206,10 @@ def _jupyter_server_extension_points():
 
 
 def _load_jupyter_server_extension(serverapp):
+    from jupyter_server.utils import url_path_join
+
     serverapp.web_app.add_transform(SubmissionPolicy)
+    serverapp.web_app.add_handlers(".*$", [(url_path_join(serverapp.base_url, SHIM_PATH), _Shim)])
     serverapp.log.info("coursekit: formgrader submission pages get a content security policy")
 
 

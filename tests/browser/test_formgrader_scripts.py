@@ -100,6 +100,45 @@ def test_the_feedback_page_runs_no_student_script(chromium, graded_xss, tmp_path
         context.close()
 
 
+MATH_OK = """() => {
+  const rendered = Array.from(document.querySelectorAll('.text_cell_render, .jp-RenderedMarkdown'));
+  const text = rendered.map(e => e.innerText).join('\\n');
+  return {math: document.querySelectorAll('math').length, raw: (text.match(/\\$[^$\\n]{1,80}\\$/g) || []).slice(0, 5),
+          mathjax: typeof window.MathJax};
+}"""
+
+
+def test_formulas_are_typeset_without_a_script_or_the_network(page, lab, graded_xss, chromium):
+    """Feedback pages and the formgrader show formulas typeset (MathML), with no MathJax from a CDN: no request
+    leaves the machine, no raw $...$ is left in the prose."""
+    root, _ = graded_xss
+    with sqlite3.connect(root / "autograder" / "gradebook.db") as db:
+        (submission,) = db.execute(
+            "select submitted_notebook.id from submitted_notebook join submitted_assignment on "
+            "submitted_notebook.assignment_id = submitted_assignment.id where submitted_assignment.student_id = 'xss'"
+        ).fetchone()
+    requests: list[str] = []
+    page.on("request", lambda request: requests.append(request.url))
+    page.goto(f"{lab.url}/formgrader/submissions/{submission}/")
+    page.wait_for_selector("#notebook-container")
+    page.wait_for_timeout(1000)
+    found = page.evaluate(MATH_OK)
+    assert found["math"] > 10 and not found["raw"], found
+    assert all(url.startswith(lab.url) or url.startswith("data:") for url in requests), \
+        [u for u in requests if not u.startswith(lab.url)]
+    assert not [e for e in page.console_errors if "MathJax" in e], page.console_errors
+
+    context = chromium.new_context()
+    feedback = context.new_page()
+    seen: list[str] = []
+    feedback.on("request", lambda request: seen.append(request.url))
+    feedback.goto((root / "autograder" / "feedback" / "xss" / A / f"{A}.html").as_uri())
+    found = feedback.evaluate(MATH_OK)
+    context.close()
+    assert found["math"] > 10 and not found["raw"], found
+    assert all(url.startswith("file:") or url.startswith("data:") for url in seen), seen
+
+
 def test_control_the_same_payloads_run_in_plain_nbconvert_html(chromium, graded_xss, tmp_path):
     """Without the course's protections the payloads do run in this browser: the two tests above can fail."""
     from nbconvert import HTMLExporter
