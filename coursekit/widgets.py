@@ -9,10 +9,10 @@ Examples
 True
 """
 
-from .explorers import (KMeansExplorer, MeanShiftExplorer, ReceptiveFieldExplorer, SigmaExplorer, StampExplorer,
-                        ThresholdExplorer, dilated_footprint, kmeans_explorer, mean_shift_explorer,
-                        receptive_field_explorer, sigma_explorer, stamp_explorer, threshold_explorer)
+from .explorers import (KMeansExplorer, MeanShiftExplorer, ReceptiveFieldExplorer, SigmaExplorer, SnakeExplorer,
+                        StampExplorer, ThresholdExplorer, dilated_footprint, kmeans_explorer, mean_shift_explorer,
+                        receptive_field_explorer, sigma_explorer, snake_explorer, stamp_explorer, threshold_explorer)
 
 __all__ = ["ThresholdExplorer", "threshold_explorer", "StampExplorer", "stamp_explorer", "KMeansExplorer",
            "kmeans_explorer", "MeanShiftExplorer", "mean_shift_explorer", "dilated_footprint", "ReceptiveFieldExplorer",
-           "receptive_field_explorer", "SigmaExplorer", "sigma_explorer"]
+           "receptive_field_explorer", "SigmaExplorer", "sigma_explorer", "SnakeExplorer", "snake_explorer"]

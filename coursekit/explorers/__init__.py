@@ -8,6 +8,8 @@ One module a chapter, each explorer built on :class:`~coursekit.explorers.base.E
   :class:`MeanShiftExplorer` (the bandwidth) on a photograph;
 - :mod:`~coursekit.explorers.ch02_affinity_ncuts`: :class:`SigmaExplorer`, the scale of a Gaussian affinity: the
   graph, its affinity matrix and its normalized-cut bipartition;
+- :mod:`~coursekit.explorers.ch03_snakes`: :class:`SnakeExplorer`, a snake's weights (tension, curvature, edges) and
+  its initial circle, and where dynamic programming takes it;
 - :mod:`~coursekit.explorers.ch04_transposed_convolution`: :class:`StampExplorer`, the stamps of a transposed
   convolution and its output size;
 - :mod:`~coursekit.explorers.ch05_fcn_unet`: :class:`ReceptiveFieldExplorer`, the receptive field of dilated
@@ -30,10 +32,11 @@ Examples
 
 from .ch01_clustering import KMeansExplorer, MeanShiftExplorer, kmeans_explorer, mean_shift_explorer
 from .ch02_affinity_ncuts import SigmaExplorer, sigma_explorer
+from .ch03_snakes import SnakeExplorer, snake_explorer
 from .ch04_transposed_convolution import StampExplorer, stamp_explorer
 from .ch05_fcn_unet import ReceptiveFieldExplorer, dilated_footprint, receptive_field_explorer
 from .ch06_metrics import ThresholdExplorer, threshold_explorer
 
 __all__ = ["KMeansExplorer", "kmeans_explorer", "MeanShiftExplorer", "mean_shift_explorer", "SigmaExplorer",
            "sigma_explorer", "StampExplorer", "stamp_explorer", "dilated_footprint", "ReceptiveFieldExplorer",
-           "receptive_field_explorer", "ThresholdExplorer", "threshold_explorer"]
+           "receptive_field_explorer", "ThresholdExplorer", "threshold_explorer", "SnakeExplorer", "snake_explorer"]

@@ -32,6 +32,12 @@ VALUE_IN_TEXT = {
     "dilation 1": (r"dilations \((\d+)", 1),
     "dilation 2": (r"dilations \(\d+, (\d+)", 1),
     "dilation 3": (r"dilations \(\d+, \d+, (\d+)", 1),
+    "tension α": (r"α = ([\d.]+)", 1),
+    "curvature β": (r"β = ([\d.]+)", 1),
+    "edges γ": (r"γ = ([\d.]+)", 1),
+    "centre x": (r"\(x, y\) = \((\d+)", 1),
+    "centre y": (r"\(x, y\) = \(\d+, (\d+)", 1),
+    "radius r": (r", r = (\d+)", 1),
 }
 
 # The keys of one slider's walk: it ends one step from where it began, so "after" differs from "before".
