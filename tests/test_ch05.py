@@ -439,8 +439,9 @@ def test_plausible_mistakes_fail_visible_and_hidden_for_every_seed(exercise_id, 
 
 
 def test_a_mistake_only_the_all_ignored_trap_catches():
-    # agrees wherever some pixel is kept; the hidden set always holds an all-ignored batch
-    check(DICE, dice_mean_over_kept_pixels_nan)
+    # agrees wherever some pixel is kept; the visible cases and every hidden set hold an all-ignored batch, so the
+    # student sees the failure before the hidden points are lost
+    assert "every pixel of the batch ignored" in message_of(DICE, dice_mean_over_kept_pixels_nan)
     for seed in SEEDS:
         message = message_of(DICE, dice_mean_over_kept_pixels_nan, hidden=True, seed=seed)
         assert "every pixel ignored" in message

@@ -19,7 +19,8 @@ Three exercises, in the order of the notebook, each on torch objects and graded 
   (it still counts), ignored pixels (255 by default, any value given), ``eps`` passed, and a batch whose pixels are all
   ignored (the loss is 0, not NaN).
 
-Public cases are small and fixed; hidden ones are random, and every hidden set contains the same traps.
+Public cases are small and fixed, each naming its trap as its ``kind``; hidden ones are random, and every hidden set
+holds each kind of the public cases and no other (an all-ignored batch is visible as well as hidden).
 """
 
 from __future__ import annotations
@@ -97,11 +98,11 @@ def reference_unet_forward(x, encoder, bottleneck, upsamplers, decoder, head):
 # convolutionalize_linear(linear, feature_shape): case (weight, bias or None, feature_shape, probe images x)
 
 
-def _linear_case(rng, c, h, w, out, bias=True, grow=(0, 0), n=1, label=""):
+def _linear_case(rng, c, h, w, out, bias=True, grow=(0, 0), n=1, label="", kind=""):
     weight = np.round(rng.normal(size=(out, c * h * w)), 2)
     b = np.round(rng.normal(size=out), 2) if bias else None
     x = np.round(rng.normal(size=(n, c, h + grow[0], w + grow[1])), 2)
-    return Case((weight, b, (c, h, w), x), label=label)
+    return Case((weight, b, (c, h, w), x), label=label, kind=kind)
 
 
 def _public_linear() -> list[Case]:
@@ -109,16 +110,20 @@ def _public_linear() -> list[Case]:
     mismatch = _linear_case(rng, 2, 3, 3, 3)
     weight, b, _, x = mismatch.args
     return [
-        _linear_case(rng, 2, 3, 3, 4, label="the training size: a (2, 3, 3) map, 4 outputs -> logits (1, 4, 1, 1)"),
+        _linear_case(rng, 2, 3, 3, 4, label="the training size: a (2, 3, 3) map, 4 outputs -> logits (1, 4, 1, 1)",
+                     kind="training size"),
         _linear_case(rng, 2, 3, 3, 4, grow=(4, 6),
-                     label="the same kind of layer on 7 x 9 images: a 5 x 7 heatmap of the layer at every offset"),
+                     label="the same kind of layer on 7 x 9 images: a 5 x 7 heatmap of the layer at every offset",
+                     kind="heatmap"),
         _linear_case(rng, 3, 2, 4, 5, grow=(3, 2), n=2,
-                     label="a non-square (3, 2, 4) map and a batch of 2: Flatten's order is (C, H, W)"),
-        _linear_case(rng, 2, 2, 2, 3, bias=False, grow=(2, 2), label="a layer without bias"),
+                     label="a non-square (3, 2, 4) map and a batch of 2: Flatten's order is (C, H, W)",
+                     kind="non-square map"),
+        _linear_case(rng, 2, 2, 2, 3, bias=False, grow=(2, 2), label="a layer without bias", kind="no bias"),
         _linear_case(rng, 6, 1, 1, 4, grow=(3, 4),
-                     label="a later layer: feature_shape (6, 1, 1) gives a 1 x 1 convolution"),
+                     label="a later layer: feature_shape (6, 1, 1) gives a 1 x 1 convolution", kind="1 x 1"),
         Case((weight, b, (2, 3, 4), x),
-             label="feature_shape (2, 3, 4) holds 24 values but the layer takes 18: raise ValueError"),
+             label="feature_shape (2, 3, 4) holds 24 values but the layer takes 18: raise ValueError",
+             kind="raises: shape mismatch"),
     ]
 
 
@@ -126,22 +131,30 @@ def _hidden_linear(rng: np.random.Generator) -> list[Case]:
     r = lambda lo, hi: int(rng.integers(lo, hi + 1))  # noqa: E731 - inclusive bounds
     cases = []
     c, h, w = r(2, 4), r(2, 4), r(2, 4)
-    cases.append(_linear_case(rng, c, h, w, r(2, 5), label=f"the training size, a ({c}, {h}, {w}) map"))
+    cases.append(_linear_case(rng, c, h, w, r(2, 5), label=f"the training size, a ({c}, {h}, {w}) map",
+                              kind="training size"))
     c, h = r(2, 4), r(2, 4)
     w = h + r(1, 2)
     cases.append(_linear_case(rng, c, h, w, r(2, 6), grow=(r(1, 5), r(1, 5)), n=r(1, 2),
-                              label=f"a non-square ({c}, {h}, {w}) map on larger images: a heatmap"))
+                              label=f"a non-square ({c}, {h}, {w}) map on larger images: a heatmap",
+                              kind="non-square map"))
     c, h, w = r(1, 3), r(1, 3), r(2, 4)
     cases.append(_linear_case(rng, c, h, w, r(1, 4), bias=False, grow=(r(0, 3), r(0, 3)),
-                              label="a layer without bias"))
+                              label="a layer without bias", kind="no bias"))
     c = r(3, 12)
     cases.append(_linear_case(rng, c, 1, 1, r(2, 5), grow=(r(1, 4), r(1, 4)),
-                              label=f"a later layer: feature_shape ({c}, 1, 1), a 1 x 1 convolution"))
+                              label=f"a later layer: feature_shape ({c}, 1, 1), a 1 x 1 convolution", kind="1 x 1"))
     c, h, w = r(2, 3), r(2, 3), r(2, 3)
     case = _linear_case(rng, c, h, w, r(2, 4))
     weight, b, _, x = case.args
     cases.append(Case((weight, b, (c, h, w + 1), x),
-                      label="feature_shape does not match in_features: raise ValueError"))
+                      label="feature_shape does not match in_features: raise ValueError",
+                      kind="raises: shape mismatch"))
+    c, h = r(2, 4), r(2, 4)
+    grow = r(1, 5)
+    cases.append(_linear_case(rng, c, h, h, r(2, 5), grow=(grow, grow + r(0, 2)),
+                              label=f"a ({c}, {h}, {h}) map on larger images: a heatmap of the layer at every offset",
+                              kind="heatmap"))
     return cases
 
 
@@ -150,31 +163,38 @@ def _hidden_linear(rng: np.random.Generator) -> list[Case]:
 # base_channels, depth, seed); the adapter builds the modules
 
 
-def _unet_case(rng, n, cin, classes, base, depth, cells_h, cells_w, seed, label):
+def _unet_case(rng, n, cin, classes, base, depth, cells_h, cells_w, seed, label, kind):
     x = rng.normal(size=(n, cin, cells_h * 2 ** depth, cells_w * 2 ** depth))
-    return Case((x, cin, classes, base, depth, seed), label=label)
+    return Case((x, cin, classes, base, depth, seed), label=label, kind=kind)
 
 
 def _public_unet() -> list[Case]:
     rng = np.random.default_rng(5050)  # fixed: these cases are public
     return [
-        _unet_case(rng, 1, 1, 2, 2, 1, 2, 2, 11, "depth 1: one pooling, one skip, on a 4 x 4 image"),
-        _unet_case(rng, 1, 3, 3, 2, 2, 2, 3, 12, "depth 2 on a non-square 8 x 12 RGB image"),
-        _unet_case(rng, 2, 2, 4, 3, 3, 1, 2, 13, "depth 3, a batch of 2 images with 2 channels"),
-        _unet_case(rng, 1, 3, 4, 2, 4, 1, 1, 14, "depth 4, as the course's U-Net, on a 16 x 16 image"),
+        _unet_case(rng, 1, 1, 2, 2, 1, 2, 2, 11, "depth 1: one pooling, one skip, on a 4 x 4 image", "depth 1"),
+        _unet_case(rng, 1, 3, 3, 2, 2, 2, 3, 12, "depth 2 on a non-square 8 x 12 RGB image",
+                   "non-square, several channels"),
+        _unet_case(rng, 2, 2, 4, 3, 3, 1, 2, 13, "depth 3, a batch of 2 images with 2 channels", "batch"),
+        _unet_case(rng, 1, 3, 4, 2, 4, 1, 1, 14, "depth 4, as the course's U-Net, on a 16 x 16 image", "depth 4"),
     ]
 
 
 def _hidden_unet(rng: np.random.Generator) -> list[Case]:
     r = lambda lo, hi: int(rng.integers(lo, hi + 1))  # noqa: E731 - inclusive bounds
     cases = []
-    for depth in (1, 2, 3, 4):
+    for depth, kind in ((1, "depth 1"), (2, "non-square, several channels"), (3, "batch"), (4, "depth 4")):
         cells_h, cells_w = r(1, 3), r(1, 3)
-        if depth == 2:
+        n, cin = r(1, 2), r(1, 3)
+        label = f"depth {depth}"
+        if kind == "non-square, several channels":
             while cells_w == cells_h:
                 cells_w = r(1, 3)
-        cases.append(_unet_case(rng, r(1, 2), r(1, 3), r(2, 5), r(2, 4), depth, cells_h, cells_w, r(0, 10**6),
-                                f"depth {depth}"))
+            cin = r(2, 3)
+            label += f", a non-square image with {cin} channels"
+        if kind == "batch":
+            n = r(2, 3)
+            label += f", a batch of {n} images"
+        cases.append(_unet_case(rng, n, cin, r(2, 5), r(2, 4), depth, cells_h, cells_w, r(0, 10**6), label, kind))
     return cases
 
 
@@ -182,29 +202,36 @@ def _hidden_unet(rng: np.random.Generator) -> list[Case]:
 # dice_loss(logits, target, ignore_index=255, eps=1.0): case (logits, target) arrays
 
 
-def _dice_case(rng, n, c, h, w, labels=None, ignore=0.0, ignore_value=255, kwargs=None, label=""):
+def _dice_case(rng, n, c, h, w, labels=None, ignore=0.0, ignore_value=255, kwargs=None, label="", kind=""):
     logits = np.round(rng.normal(scale=2.0, size=(n, c, h, w)), 3)
     labels = list(range(c)) if labels is None else labels
     target = rng.choice(labels, size=(n, h, w)).astype(np.int64)
     if ignore:
         target[rng.random(size=target.shape) < ignore] = ignore_value
-    return Case((logits, target), dict(kwargs or {}), label=label)
+    return Case((logits, target), dict(kwargs or {}), label=label, kind=kind)
 
 
 def _public_dice() -> list[Case]:
     rng = np.random.default_rng(50505)  # fixed: these cases are public
     return [
         Case((np.zeros((1, 2, 2, 2)), np.array([[[0, 1], [1, 1]]])), {},
-             label="all logits 0 (p = 1/2 everywhere), target [[0, 1], [1, 1]]: D_0 = 1/2, D_1 = 2/3, loss 5/12"),
-        _dice_case(rng, 1, 3, 4, 5, label="one image, 3 classes"),
-        _dice_case(rng, 2, 3, 3, 4, label="a batch of 2: one Dice per class over the whole batch, not per image"),
+             label="all logits 0 (p = 1/2 everywhere), target [[0, 1], [1, 1]]: D_0 = 1/2, D_1 = 2/3, loss 5/12",
+             kind="one image"),
+        _dice_case(rng, 1, 3, 4, 5, label="one image, 3 classes", kind="one image"),
+        _dice_case(rng, 2, 3, 3, 4, label="a batch of 2: one Dice per class over the whole batch, not per image",
+                   kind="batch"),
         _dice_case(rng, 1, 4, 4, 4, labels=[0, 1, 2],
-                   label="class 3 absent from the target: it still counts in the mean over the classes"),
-        _dice_case(rng, 2, 3, 4, 4, ignore=0.3, label="pixels labelled 255 are ignored (the default ignore_index)"),
+                   label="class 3 absent from the target: it still counts in the mean over the classes",
+                   kind="absent class"),
+        _dice_case(rng, 2, 3, 4, 4, ignore=0.3, label="pixels labelled 255 are ignored (the default ignore_index)",
+                   kind="ignore 255"),
         _dice_case(rng, 1, 3, 4, 4, labels=[0, 1, 2], ignore=0.3, ignore_value=0, kwargs={"ignore_index": 0},
-                   label="ignore_index=0: the pixels labelled 0 are left out"),
+                   label="ignore_index=0: the pixels labelled 0 are left out", kind="ignore_index"),
         _dice_case(rng, 1, 2, 3, 3, kwargs={"ignore_index": None, "eps": 1e-3},
-                   label="ignore_index=None and eps=1e-3 passed"),
+                   label="ignore_index=None and eps=1e-3 passed", kind="ignore_index None, eps"),
+        _dice_case(rng, 2, 3, 2, 3, ignore=1.0,
+                   label="every pixel of the batch ignored: every D_c is eps / eps = 1, the loss is 0 (not NaN)",
+                   kind="all ignored"),
     ]
 
 
@@ -212,23 +239,25 @@ def _hidden_dice(rng: np.random.Generator) -> list[Case]:
     r = lambda lo, hi: int(rng.integers(lo, hi + 1))  # noqa: E731 - inclusive bounds
     cases = []
     c = r(2, 5)
-    cases.append(_dice_case(rng, r(2, 3), c, r(2, 5), r(2, 5), label=f"a batch, {c} classes"))
+    cases.append(_dice_case(rng, r(2, 3), c, r(2, 5), r(2, 5), label=f"a batch, {c} classes", kind="batch"))
     c = r(3, 5)
     absent = r(0, c - 1)
     cases.append(_dice_case(rng, 1, c, r(3, 5), r(3, 5), labels=[k for k in range(c) if k != absent],
-                            label=f"class {absent} absent from the target"))
+                            label=f"class {absent} absent from the target", kind="absent class"))
     cases.append(_dice_case(rng, r(1, 2), r(2, 4), r(3, 5), r(3, 5), ignore=0.4,
-                            label="pixels labelled 255 ignored (default)"))
+                            label="pixels labelled 255 ignored (default)", kind="ignore 255"))
     c = r(3, 4)
     value = r(0, c - 1)
     cases.append(_dice_case(rng, 1, c, r(3, 5), r(3, 5), labels=[k for k in range(c) if k != value], ignore=0.3,
                             ignore_value=value, kwargs={"ignore_index": value},
-                            label=f"ignore_index={value}"))
+                            label=f"ignore_index={value}", kind="ignore_index"))
     eps = float(rng.choice([1e-4, 1e-2, 0.5, 2.0]))
     cases.append(_dice_case(rng, r(1, 2), r(2, 4), r(2, 4), r(2, 4), kwargs={"ignore_index": None, "eps": eps},
-                            label=f"ignore_index=None, eps={eps}"))
+                            label=f"ignore_index=None, eps={eps}", kind="ignore_index None, eps"))
     cases.append(_dice_case(rng, 1, r(2, 3), r(2, 3), r(2, 3), ignore=1.0,
-                            label="every pixel ignored: the loss is 0 (not NaN)"))
+                            label="every pixel ignored: the loss is 0 (not NaN)", kind="all ignored"))
+    c = r(2, 4)
+    cases.append(_dice_case(rng, 1, c, r(2, 5), r(2, 5), label=f"one image, {c} classes", kind="one image"))
     return cases
 
 
