@@ -81,6 +81,13 @@ def cmd_grade(args) -> int:
     return 0
 
 
+def cmd_student_copy(args) -> int:
+    from .course import student_copy
+
+    student_copy(args.root, Path(args.target).resolve())
+    return 0
+
+
 def cmd_demo(args) -> int:
     from .course import make_samples, release
     from .grading.grader import GradeOptions, grade_class
@@ -192,6 +199,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--case-timeout", type=int, default=60, help="seconds per verdict case (default 60)")
     p.add_argument("--require-sandbox", action="store_true", help="refuse to grade without bubblewrap")
     p.set_defaults(func=cmd_grade)
+
+    p = sub.add_parser("student-copy", help="write the course as students may see it (no solutions, no hidden tests, "
+                                            "no gradebook) into a new folder")
+    p.add_argument("target", help="a new folder, e.g. the working tree of the repository students clone")
+    p.set_defaults(func=cmd_student_copy)
 
     p = sub.add_parser("demo", help=f"release, make sample submissions of {DEMO_ASSIGNMENT}, grade them, "
                                     "print the scores")

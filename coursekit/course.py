@@ -19,7 +19,7 @@ from .grading.check import SEED_ENV, grading_seed
 from .paths import Course, chapter_module
 from .grading.registry import exercises
 
-__all__ = ["course_root", "assignments", "release", "make_samples", "course_seed", "notebook_points",
+__all__ = ["course_root", "assignments", "release", "make_samples", "course_seed", "notebook_points", "student_copy",
            "SAMPLE_STUDENTS"]
 
 SOLUTION_BEGIN = "### BEGIN SOLUTION"
@@ -221,3 +221,82 @@ def notebook_points(path: Path) -> dict[str, float]:
         if meta.get("grade"):
             out[meta["grade_id"]] = float(meta["points"])
     return out
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# the students' copy of the course
+
+#: What students receive: the released notebooks and the package they import, with its install files.
+STUDENT_FILES = ("notebooks", "coursekit", "pyproject.toml", "requirements.txt", "environment.yml", "LICENSE")
+
+_STUDENT_README = """# Image segmentation — the course's notebooks
+
+```bash
+make setup   # .venv with the course's packages (Python >= 3.10)
+make lab     # JupyterLab: open notebooks/NN_topic/NN_topic.ipynb
+```
+
+Write each function marked **Exercise** where it says `# YOUR CODE HERE`; the check under it says whether your code
+agrees with the course's reference, and `hint("...")` gives a hint. Submit the notebook as your course says.
+"""
+
+_STUDENT_MAKEFILE = """PYTHON ?= python3
+.PHONY: setup lab
+setup: .venv/.installed
+.venv/.installed: requirements.txt
+\t$(PYTHON) -m venv .venv
+\t.venv/bin/python -m pip install --quiet -r requirements.txt
+\t.venv/bin/python -m pip install --quiet --no-deps -e .
+\ttouch $@
+lab: setup
+\tJUPYTER_CONFIG_DIR=$(CURDIR)/.jupyter/config JUPYTER_DATA_DIR=$(CURDIR)/.jupyter/data \\
+\t  JUPYTER_RUNTIME_DIR=$(CURDIR)/.jupyter/runtime .venv/bin/jupyter lab notebooks
+"""
+
+
+def student_copy(root: Path, target: Path, log=print) -> Path:
+    """Write the course as students may see it into ``target`` (a new folder, e.g. the working tree of the
+    repository students clone): :data:`STUDENT_FILES`, a README and a Makefile for them; no ``solutions/``, no
+    ``autograder/`` (gradebook, grading seed, submissions), no tests. Refuses when a line of any solution or hidden
+    test would be in its notebooks (``notebooks/`` must be a release)."""
+    root, target = Path(root), Path(target)
+    if target.exists() and any(target.iterdir()):
+        raise ValueError(f"{target} is not empty: the students' copy goes into a new folder")
+    ignore = shutil.ignore_patterns("__pycache__", "*.pyc", ".ipynb_checkpoints")
+    for name in STUDENT_FILES:
+        source = root / name
+        if source.is_dir():
+            shutil.copytree(source, target / name, ignore=ignore)
+        elif source.is_file():
+            target.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(source, target / name)
+    (target / "README.md").write_text(_STUDENT_README)
+    (target / "Makefile").write_text(_STUDENT_MAKEFILE)
+    # the notebooks are what could carry a solution (coursekit's references are theirs to read)
+    secret = _secret_lines(root)
+    leaks = [f"{p.relative_to(target)}: {line.strip()[:60]}" for p in (target / "notebooks").rglob("*.ipynb")
+             for cell in json.loads(p.read_text())["cells"]
+             for line in "".join(cell.get("source", "")).splitlines() if line.strip() in secret]
+    if leaks:
+        shutil.rmtree(target)
+        raise RuntimeError("the students' copy would contain solutions or hidden tests:\n" + "\n".join(leaks[:10]))
+    log(f"wrote the students' copy of the course to {target} ({', '.join(STUDENT_FILES)}, README.md, Makefile)")
+    return target
+
+
+def _secret_lines(root: Path) -> set[str]:
+    """The distinctive lines of the solution and hidden-test blocks of the instructor's notebooks: longer than a
+    trivial line, and not written anywhere else in the notebooks (outside those blocks)."""
+    inside_lines: set[str] = set()
+    outside_lines: set[str] = set()
+    for name in assignments(root):
+        for cell in json.loads((root / "solutions" / name / f"{name}.ipynb").read_text())["cells"]:
+            inside = False
+            for line in "".join(cell.get("source", "")).splitlines():
+                if "BEGIN SOLUTION" in line or "BEGIN HIDDEN TESTS" in line:
+                    inside = True
+                elif "END SOLUTION" in line or "END HIDDEN TESTS" in line:
+                    inside = False
+                elif len(line.strip()) > 24:  # short lines (`return x`) are not telling
+                    (inside_lines if inside else outside_lines).add(line.strip())
+    return inside_lines - outside_lines

@@ -9,6 +9,7 @@ import re
 import shutil
 import subprocess
 import sys
+from pathlib import Path
 
 import nbformat
 import pytest
@@ -245,3 +246,55 @@ def test_make_takes_the_cpu_build_of_torch_on_linux_and_falls_back_to_pypi():
     assert "--index-url https://download.pytorch.org/whl/cpu" in torch_lines[0]
     assert "||" in torch_lines[0] and "--no-deps torch==" in torch_lines[0].split("||")[1]
     assert not any("-r requirements.txt" in line for line in plan.splitlines()), "torch must not come with the rest"
+
+
+def test_the_students_copy_has_no_solution(tmp_path):
+    from coursekit.course import student_copy
+
+    copy = student_copy(REPO, tmp_path / "students", log=lambda *a: None)
+    assert not any((copy / name).exists() for name in ("solutions", "autograder", "tests", "benchmarks"))
+    assert (copy / "notebooks" / "06_metrics" / "06_metrics.ipynb").is_file() and (copy / "Makefile").is_file()
+    text = "\n".join(p.read_text() for p in (copy / "notebooks").rglob("*.ipynb"))
+    assert "BEGIN SOLUTION" not in text and "HIDDEN TESTS" not in text
+
+    # a notebooks/ folder that holds a solution line is refused
+    course = tmp_path / "course"
+    shutil.copytree(REPO / "solutions", course / "solutions")
+    shutil.copytree(REPO / "notebooks", course / "notebooks")
+    shutil.copy2(REPO / "solutions" / "06_metrics" / "06_metrics.ipynb",
+                 course / "notebooks" / "06_metrics" / "06_metrics.ipynb")
+    with pytest.raises(RuntimeError, match="solutions or hidden tests"):
+        student_copy(course, tmp_path / "leaky", log=lambda *a: None)
+    assert not (tmp_path / "leaky").exists()
+
+
+@pytest.mark.slow
+def test_a_class_through_nbgrader_exchange(released_course, tmp_path, monkeypatch):
+    """The README's path for a real class: release to the exchange (the assignment is no longer a draft), a student
+    fetches and submits, the instructor collects and grades with coursekit; grades.csv has the student."""
+    from coursekit.course import _api
+    from coursekit.grading import sandbox
+
+    if not sandbox.available():
+        pytest.skip("bubblewrap is not available: grading needs the sandbox here")
+    monkeypatch.setenv("COURSEKIT_GRADING_SEED", "3")
+    nbgrader = [str(Path(sys.executable).parent / "nbgrader")]
+    exchange = f"--Exchange.root={released_course / 'autograder' / 'exchange'}"
+
+    def run(args, cwd):
+        done = subprocess.run(nbgrader + args, cwd=cwd, capture_output=True, text=True, timeout=300)
+        assert done.returncode == 0, done.stdout + done.stderr
+
+    run(["release_assignment", "06_metrics", "--force"], released_course)
+    assert _api(released_course).get_assignment("06_metrics")["status"] == "released"
+    home = tmp_path / "student"
+    home.mkdir()
+    run(["fetch_assignment", "06_metrics", "--course=segmentation", exchange], home)
+    run(["submit", "06_metrics", "--course=segmentation", exchange], home)
+    run(["collect", "06_metrics", "--update"], released_course)
+    student = next(p.name for p in (released_course / "autograder" / "submitted").iterdir()
+                   if p.name not in ("sample_full", "sample_partial", "sample_empty"))
+    report = grade_class(released_course, "06_metrics", students=[student], log=lambda *a: None, progress=False)
+    assert report.results[0].status == "graded" and report.results[0].score == 0  # the stubs, submitted untouched
+    with open(report.csv_path) as fh:
+        assert student in {row["student"] for row in csv.DictReader(fh)}
