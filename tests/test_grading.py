@@ -97,7 +97,20 @@ def iou_zero_for_absent(cm):
     return tp / np.maximum(cm.sum(0) + cm.sum(1) - tp, 1)
 
 
-CONFUSION_MISTAKES = [confusion_matrix_255_only, confusion_matrix_uint8, confusion_matrix_one_map]
+def confusion_matrix_checks_pred_first(pred, target, num_classes, ignore_index=255):
+    pred, target = np.ravel(pred).astype(np.int64), np.ravel(target).astype(np.int64)
+    if ((pred < 0) | (pred >= num_classes)).any():  # checked before the ignored pixels are left out
+        raise ValueError("pred out of range")
+    if ignore_index is not None:
+        keep = target != ignore_index
+        pred, target = pred[keep], target[keep]
+    if ((target < 0) | (target >= num_classes)).any():
+        raise ValueError("target out of range")
+    return np.bincount(num_classes * target + pred, minlength=num_classes**2).reshape(num_classes, num_classes)
+
+
+CONFUSION_MISTAKES = [confusion_matrix_255_only, confusion_matrix_uint8, confusion_matrix_one_map,
+                      confusion_matrix_checks_pred_first]
 
 
 @pytest.mark.parametrize("fn", CONFUSION_MISTAKES, ids=lambda f: f.__name__)

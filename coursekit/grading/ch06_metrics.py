@@ -4,8 +4,9 @@ Public cases are small, fixed and cover the traps the chapter teaches, each tagg
 (:attr:`~coursekit.grading.registry.Case.kind`). For ``confusion_matrix``: VOC's 255 border label (the default
 ``ignore_index``), another ``ignore_index`` and ``ignore_index=None`` (nothing is left out, so a 255 must raise), a
 class absent from target and prediction, a batch of maps (3-D arrays), ``uint8`` masks as read from PNG files with
-enough classes (VOC's 21) that ``num_classes * target + pred`` overflows ``uint8``, and out-of-range labels in the
-prediction or the target, which must raise ``ValueError``. For the metrics of a matrix: a class absent from the
+enough classes (VOC's 21) that ``num_classes * target + pred`` overflows ``uint8``, out-of-range labels in the
+prediction or the target, which must raise ``ValueError``, and out-of-range predictions on ignored pixels only, which
+must not (the range is checked after the ignored pixels are left out). For the metrics of a matrix: a class absent from the
 target but predicted, a class absent from both (NaN), a class present but never predicted, a large background class,
 a single class. Hidden cases are random, and every hidden set holds the same kinds with random sizes and counts, so a
 submission's hidden score does not depend on luck.
@@ -122,6 +123,9 @@ def _public_label_maps() -> list[Case]:
         Case((pred, target, 3), label="a 2x3 example with three classes", kind="basic"),
         Case((border_pred, border, 3), label="VOC-style border pixels labelled 255 in the target are ignored",
              kind="ignore 255"),
+        Case((np.where(border == 255, 255, border_pred), border, 3),
+             label="pred is 255 where the target is 255: ignored pixels are left out before the range check, so "
+                   "nothing is raised", kind="ignored pixels: pred not checked"),
         Case((pred, target, 4), label="class 3 absent from target and prediction: its row and column are zero",
              kind="absent class"),
         Case((voc_p.astype(np.uint8), voc_t.astype(np.uint8), 21),
@@ -163,6 +167,13 @@ def _hidden_label_maps(rng: np.random.Generator) -> list[Case]:
     c = int(rng.integers(2, 8))
     shape = size(5, 40)
     cases.append(Case((*maps(c, shape), c), label=f"{c} classes on a {shape} map with 255 pixels", kind="ignore 255"))
+    c = int(rng.integers(2, 8))
+    p, t = maps(c, size(5, 30), ignore_fraction=0.2)
+    t[0, 0] = 255
+    p[t == 255] = rng.choice([255, c, c + 7], size=int((t == 255).sum()))
+    cases.append(Case((p, t, c), label="pred out of range only where the target is 255: ignored pixels are left out "
+                                       "before the range check, so nothing is raised",
+                      kind="ignored pixels: pred not checked"))
     c = int(rng.integers(3, 8))
     k = int(rng.integers(0, c))
     p, t = maps(c, size(5, 30), labels=[j for j in range(c) if j != k])
