@@ -287,16 +287,18 @@ def _public_affinity() -> list[Case]:
     points = np.round(rng.normal(size=(6, 2)), 2)
     return [
         Case((np.array([[0.0, 0.0], [1.0, 0.0], [3.0, 0.0]]), 1.0),
-             label="the lecture's three points on a line, sigma = 1"),
+             label="the lecture's three points on a line, sigma = 1", kind="points"),
         Case((points, 0.7), label="sigma = 0.7: the exponent is -||x_i - x_j||^2 / (2 sigma^2), with the squared "
-                                  "distance (not -d^2 / sigma^2, not -d^2 / (2 sigma))"),
-        Case((np.array([[0.1], [0.15], [0.5], [0.52], [0.9]]), 0.1), label="intensities: D = 1, an (N, 1) array"),
-        Case((np.round(rng.uniform(0, 1, (5, 3)), 2), 0.25), label="RGB colours: D = 3"),
+                                  "distance (not -d^2 / sigma^2, not -d^2 / (2 sigma))", kind="points"),
+        Case((np.array([[0.1], [0.15], [0.5], [0.52], [0.9]]), 0.1), label="intensities: D = 1, an (N, 1) array",
+             kind="intensities"),
+        Case((np.round(rng.uniform(0, 1, (5, 3)), 2), 0.25), label="RGB colours: D = 3", kind="colours"),
         Case((np.array([[0.0, 0.0], [0.0, 0.0], [1.0, 1.0], [40.0, 0.0]]), 2.0),
-             label="a repeated point has affinity 1, a far point affinity 0 (and the diagonal is 1)"),
+             label="a repeated point has affinity 1, a far point affinity 0 (and the diagonal is 1)",
+             kind="repeated and far points"),
         Case((np.array([[0.0, 0.0], [3.0, 4.0], [10.0, 0.0], [12.0, 9.0]]), 10.0),
-             label="positions in pixels with sigma = 10 pixels"),
-        Case((points, 0.0), label="sigma = 0: raise ValueError"),
+             label="positions in pixels with sigma = 10 pixels", kind="pixel units"),
+        Case((points, 0.0), label="sigma = 0: raise ValueError", kind="raises: sigma <= 0"),
     ]
 
 
@@ -309,20 +311,22 @@ def _hidden_affinity(rng) -> list[Case]:
     cases = []
     d = r(2, 4)
     cases.append(Case((rng.normal(size=(r(5, 12), d)), sigma()),
-                      label=f"{d}-D points: the exponent is -||x_i - x_j||^2 / (2 sigma^2)"))
+                      label=f"{d}-D points: the exponent is -||x_i - x_j||^2 / (2 sigma^2)", kind="points"))
     cases.append(Case((rng.uniform(0, 1, (r(5, 15), 1)), float(rng.uniform(0.05, 0.3))),
-                      label="intensities: D = 1, an (N, 1) array"))
-    cases.append(Case((rng.uniform(0, 1, (r(4, 10), 3)), float(rng.uniform(0.1, 0.4))), label="RGB colours: D = 3"))
+                      label="intensities: D = 1, an (N, 1) array", kind="intensities"))
+    cases.append(Case((rng.uniform(0, 1, (r(4, 10), 3)), float(rng.uniform(0.1, 0.4))), label="RGB colours: D = 3",
+                      kind="colours"))
     X = rng.normal(size=(r(4, 8), 2))
     X[1] = X[0]
     X[-1] = rng.uniform(30, 60, 2)
     cases.append(Case((X, sigma()), label="a repeated point has affinity 1, a far point affinity 0 (and the "
-                                          "diagonal is 1)"))
+                                          "diagonal is 1)", kind="repeated and far points"))
     s = float(rng.uniform(5, 20))
     cases.append(Case((rng.integers(0, 40, (r(4, 10), 2)).astype(np.float64), s),
-                      label=f"positions in pixels with sigma = {s:.1f} pixels"))
+                      label=f"positions in pixels with sigma = {s:.1f} pixels", kind="pixel units"))
     bad = 0.0 if rng.random() < 0.5 else -float(rng.uniform(0.1, 2))
-    cases.append(Case((rng.normal(size=(r(3, 6), 2)), bad), label=f"sigma = {bad:g} <= 0: raise ValueError"))
+    cases.append(Case((rng.normal(size=(r(3, 6), 2)), bad), label=f"sigma = {bad:g} <= 0: raise ValueError",
+                      kind="raises: sigma <= 0"))
     return cases
 
 
@@ -348,27 +352,28 @@ def _public_masks(kind: str) -> list[Case]:
     weights = np.round(_random_graph(rng, 8, 0.6), 2)
     half = np.array([True, True, True, False, False, False])
     cases = [
-        Case((_lecture_graph(), np.array([True, False, False])), label="the lecture's 3-node graph, A = {0}"),
-        Case((_triangles(), half), label="two triangles joined by one weak edge, A = the first triangle: edges "
-                                         "inside A count twice in assoc(A, V), once from each end"),
-        Case((loops, np.arange(7) < 3), label="a Gaussian affinity: self-loops w_ii = 1 never cross a cut and "
-                                              "count once in assoc"),
-        Case((weights, np.array([1, 0, 0, 1, 1, 0, 1, 0])), label="the mask as 0/1 integers"),
+        Case((_lecture_graph(), np.array([True, False, False])), label="the lecture's 3-node graph, A = {0}",
+             kind="weighted graph"),
+        Case((_triangles(), half), kind="two groups",
+             label="two triangles joined by one weak edge, A = the first triangle: edges inside A count twice in "
+                   "assoc(A, V), once from each end"),
+        Case((loops, np.arange(7) < 3), kind="self-loops",
+             label="a Gaussian affinity: self-loops w_ii = 1 never cross a cut and count once in assoc"),
+        Case((weights, np.array([1, 0, 0, 1, 1, 0, 1, 0])), label="the mask as 0/1 integers", kind="0/1 mask"),
         Case((weights, np.array([False, True, False, True, True, False, False, False])),
-             label="a random graph of 8 nodes"),
+             label="a random graph of 8 nodes", kind="weighted graph"),
     ]
     if kind == "ncut":
-        isolated = _triangles()
-        isolated = np.pad(isolated, ((0, 1), (0, 1)))
+        isolated = np.pad(_triangles(), ((0, 1), (0, 1)))
         cases += [
-            Case((_triangles(), np.zeros(6, dtype=bool)), label="A is empty: assoc(A, V) = 0 and Ncut is "
-                                                                "undefined: raise ValueError"),
-            Case((isolated, np.arange(7) == 6), label="A = {6}, a node without edges: assoc(A, V) = 0, raise "
-                                                      "ValueError"),
+            Case((_triangles(), np.zeros(6, dtype=bool)), kind="raises: empty side",
+                 label="A is empty: assoc(A, V) = 0 and Ncut is undefined: raise ValueError"),
+            Case((isolated, np.arange(7) == 6), kind="raises: side without edges",
+                 label="A = {6}, a node without edges: assoc(A, V) = 0, raise ValueError"),
         ]
     else:
-        cases.append(Case((_triangles(), np.zeros(6, dtype=bool)), label="A is empty"))
-        cases.append(Case((weights, np.ones(8, dtype=bool)), label="A = V: B is empty"))
+        cases.append(Case((_triangles(), np.zeros(6, dtype=bool)), label="A is empty", kind="empty side"))
+        cases.append(Case((weights, np.ones(8, dtype=bool)), label="A = V: B is empty", kind="empty side"))
     return cases
 
 
@@ -383,34 +388,37 @@ def _hidden_masks(rng, kind: str) -> list[Case]:
     cases = []
     n1, n2 = r(3, 6), r(3, 6)
     W = _two_groups(rng, n1, n2)
-    cases.append(Case((W, np.arange(n1 + n2) < n1), label=f"two groups of {n1} and {n2} nodes, A = the first: "
-                                                          "edges inside A count twice in assoc(A, V)"))
+    cases.append(Case((W, np.arange(n1 + n2) < n1), kind="two groups",
+                      label=f"two groups of {n1} and {n2} nodes, A = the first: edges inside A count twice in "
+                            "assoc(A, V)"))
     sizes = [r(2, 5), r(2, 5)]
     W = _blob_affinity(rng, sizes, sigma=float(rng.uniform(0.6, 1.5)))
-    cases.append(Case((W, mask(len(W))), label="a Gaussian affinity: self-loops w_ii = 1 never cross a cut and "
-                                               "count once in assoc"))
+    cases.append(Case((W, mask(len(W))), kind="self-loops",
+                      label="a Gaussian affinity: self-loops w_ii = 1 never cross a cut and count once in assoc"))
     n = r(5, 10)
     W = _random_graph(rng, n, float(rng.uniform(0.3, 0.8)), diagonal=True)
-    cases.append(Case((W, mask(n).astype(np.int64)), label=f"the mask as 0/1 integers, {n} nodes with self-loops"))
+    cases.append(Case((W, mask(n).astype(np.int64)), kind="0/1 mask",
+                      label=f"the mask as 0/1 integers, {n} nodes with self-loops"))
     n = r(6, 14)
     cases.append(Case((_random_graph(rng, n, float(rng.uniform(0.3, 0.8))), mask(n)),
-                      label=f"a random graph of {n} nodes"))
+                      label=f"a random graph of {n} nodes", kind="weighted graph"))
     n = r(4, 9)
     W = _random_graph(rng, n)
     if kind == "ncut":
         empty = np.zeros(n, dtype=bool) if rng.random() < 0.5 else np.ones(n, dtype=bool)
         side = "A" if not empty.any() else "B"
-        cases.append(Case((W, empty), label=f"{side} is empty: assoc({side}, V) = 0 and Ncut is undefined: raise "
-                                            "ValueError"))
+        cases.append(Case((W, empty), kind="raises: empty side",
+                          label=f"{side} is empty: assoc({side}, V) = 0 and Ncut is undefined: raise ValueError"))
         k = r(0, n)
         W = np.insert(np.insert(W, k, 0.0, axis=0), k, 0.0, axis=1)
         alone = np.arange(n + 1) == k
         if rng.random() < 0.5:
             alone = ~alone  # the isolated node is B
-        cases.append(Case((W, alone), label=f"node {k} has no edge and is a side alone: assoc = 0, raise ValueError"))
+        cases.append(Case((W, alone), kind="raises: side without edges",
+                          label=f"node {k} has no edge and is a side alone: assoc = 0, raise ValueError"))
     else:
-        cases.append(Case((W, np.zeros(n, dtype=bool)), label="A is empty"))
-        cases.append(Case((W, np.ones(n, dtype=bool)), label="A = V: B is empty"))
+        cases.append(Case((W, np.zeros(n, dtype=bool)), label="A is empty", kind="empty side"))
+        cases.append(Case((W, np.ones(n, dtype=bool)), label="A = V: B is empty", kind="empty side"))
     return cases
 
 
@@ -426,12 +434,14 @@ def _public_eigen() -> list[Case]:
         chain[i, i + 1] = chain[i + 1, i] = w
     isolated = np.pad(_triangles(), ((0, 1), (0, 1)))
     return [
-        Case((_triangles(),), label="two triangles joined by a weak edge: degrees differ, so y = D^-1/2 z is not z"),
-        Case((blobs,), label="the Gaussian affinity of two blobs: keep its self-loops (w_ii = 1) in the degrees"),
-        Case((np.round(_image_graph(rng, 4, 5), 4),),
+        Case((_triangles(),), kind="two groups",
+             label="two triangles joined by a weak edge: degrees differ, so y = D^-1/2 z is not z"),
+        Case((blobs,), kind="self-loops",
+             label="the Gaussian affinity of two blobs: keep its self-loops (w_ii = 1) in the degrees"),
+        Case((np.round(_image_graph(rng, 4, 5), 4),), kind="image graph",
              label="the 8-neighbour graph of a 4 x 5 image (no self-loops: do not add any)"),
-        Case((chain,), label="a chain of 7 nodes"),
-        Case((isolated,), label="node 6 has no edge: D is not invertible, raise ValueError"),
+        Case((chain,), label="a chain of 7 nodes", kind="weighted graph"),
+        Case((isolated,), label="node 6 has no edge: D is not invertible, raise ValueError", kind="raises: degree 0"),
     ]
 
 
@@ -440,22 +450,25 @@ def _hidden_eigen(rng) -> list[Case]:
     cases = []
     n1, n2 = r(3, 7), r(3, 7)
     W = _draw(lambda: _two_groups(rng, n1, n2), _well_posed_eigen)
-    cases.append(Case((W,), label=f"two groups of {n1} and {n2} nodes: degrees differ, so y = D^-1/2 z is not z"))
+    cases.append(Case((W,), kind="two groups",
+                      label=f"two groups of {n1} and {n2} nodes: degrees differ, so y = D^-1/2 z is not z"))
     sizes = [r(3, 8), r(3, 8)]
     W = _draw(lambda: _blob_affinity(rng, sizes, sigma=float(rng.uniform(0.6, 1.2))), _well_posed_eigen)
-    cases.append(Case((W,), label="the Gaussian affinity of two blobs: keep its self-loops (w_ii = 1) in the "
-                                  "degrees"))
+    cases.append(Case((W,), kind="self-loops",
+                      label="the Gaussian affinity of two blobs: keep its self-loops (w_ii = 1) in the degrees"))
     h, w = r(3, 5), r(4, 6)
     W = _draw(lambda: _image_graph(rng, h, w), _well_posed_eigen)
-    cases.append(Case((W,), label=f"the 8-neighbour graph of a {h} x {w} image (no self-loops: do not add any)"))
+    cases.append(Case((W,), kind="image graph",
+                      label=f"the 8-neighbour graph of a {h} x {w} image (no self-loops: do not add any)"))
     n = r(6, 12)
     W = _draw(lambda: _random_graph(rng, n, float(rng.uniform(0.2, 0.6))), _well_posed_eigen)
-    cases.append(Case((W,), label=f"a random graph of {n} nodes"))
+    cases.append(Case((W,), label=f"a random graph of {n} nodes", kind="weighted graph"))
     n = r(4, 8)
     W = _random_graph(rng, n)
     k = r(0, n)
     W = np.insert(np.insert(W, k, 0.0, axis=0), k, 0.0, axis=1)
-    cases.append(Case((W,), label=f"node {k} has no edge: D is not invertible, raise ValueError"))
+    cases.append(Case((W,), label=f"node {k} has no edge: D is not invertible, raise ValueError",
+                      kind="raises: degree 0"))
     return cases
 
 
@@ -471,13 +484,16 @@ def _public_split() -> list[Case]:
     W_tie, y_tie = _tie_trap(rng, 5, 6)
     W_any, y_any = _close_values(rng, 4, 5)
     return [
-        Case((W, np.round(_eigenvector(W), 4)), label="two triangles and their eigenvector: A = {i : y_i > t}"),
-        Case((off_zero, _eigenvector(off_zero)),
+        Case((W, np.round(_eigenvector(W), 4)), kind="eigenvector",
+             label="two triangles and their eigenvector: A = {i : y_i > t}"),
+        Case((off_zero, _eigenvector(off_zero)), kind="best threshold not at 0",
              label="a tight blob of 4 points and a loose one of 11 (self-loops): the best threshold is not 0, nor "
                    "the median, nor that of the least cut"),
-        Case((W_tie, y_tie), label="equal values of y stay on the same side: a threshold never falls between them"),
-        Case((W_any, y_any), label="any vector y, not only an eigenvector (here all y_i > 0); the best split lies "
-                                   "in a gap of 0.001 between two values: try every threshold, not a grid"),
+        Case((W_tie, y_tie), kind="ties in y",
+             label="equal values of y stay on the same side: a threshold never falls between them"),
+        Case((W_any, y_any), kind="close values of y",
+             label="any vector y, not only an eigenvector (here all y_i > 0); the best split lies in a gap of 0.001 "
+                   "between two values: try every threshold, not a grid"),
     ]
 
 
@@ -486,22 +502,23 @@ def _hidden_split(rng) -> list[Case]:
     cases = []
     n1, n2 = r(3, 7), r(3, 7)
     W = _draw(lambda: _two_groups(rng, n1, n2), _well_posed_eigen, lambda W: _clear_best(W, _eigenvector(W)))
-    cases.append(Case((W, _eigenvector(W)), label=f"two groups of {n1} and {n2} nodes and their eigenvector: "
-                                                   "A = {i : y_i > t}"))
+    cases.append(Case((W, _eigenvector(W)), kind="eigenvector",
+                      label=f"two groups of {n1} and {n2} nodes and their eigenvector: A = {{i : y_i > t}}"))
     small, large = r(3, 5), r(9, 14)
     W = _draw(lambda: _blob_affinity(rng, [small, large], sigma=float(rng.uniform(0.7, 0.9)),
                                      scales=[float(rng.uniform(0.2, 0.35)), float(rng.uniform(0.7, 0.9))]),
               _well_posed_eigen, lambda W: _best_not_a_shortcut(W, _eigenvector(W)),
               lambda W: _clear_best(W, _eigenvector(W)))
-    cases.append(Case((W, _eigenvector(W)), label=f"a tight blob of {small} points and a loose one of {large} "
-                                                   "(self-loops): the best threshold is not 0, nor the median, nor "
-                                                   "that of the least cut"))
+    cases.append(Case((W, _eigenvector(W)), kind="best threshold not at 0",
+                      label=f"a tight blob of {small} points and a loose one of {large} (self-loops): the best "
+                            "threshold is not 0, nor the median, nor that of the least cut"))
     W, y = _tie_trap(rng, r(4, 7), r(4, 7))
-    cases.append(Case((W, y), label="equal values of y stay on the same side: a threshold never falls between "
-                                    "them"))
+    cases.append(Case((W, y), kind="ties in y",
+                      label="equal values of y stay on the same side: a threshold never falls between them"))
     W, y = _close_values(rng, r(3, 7), r(3, 7))
-    cases.append(Case((W, y), label="any vector y, not only an eigenvector (here all y_i > 0); the best split lies "
-                                    "in a gap of 0.001 between two values: try every threshold, not a grid"))
+    cases.append(Case((W, y), kind="close values of y",
+                      label="any vector y, not only an eigenvector (here all y_i > 0); the best split lies in a gap "
+                            "of 0.001 between two values: try every threshold, not a grid"))
     return cases
 
 
