@@ -1,7 +1,7 @@
 """Exercises of the metrics chapter (``06_metrics``): the confusion matrix and the metrics derived from it.
 
 Public cases are small, fixed and cover the traps the chapter teaches, each tagged with its kind
-(:attr:`~coursekit.grading.registry.Case.kind`). For ``confusion_matrix``: VOC's 255 border label (the default
+(``Case.kind``). For ``confusion_matrix``: VOC's 255 border label (the default
 ``ignore_index``), another ``ignore_index`` and ``ignore_index=None`` (nothing is left out, so a 255 must raise), a
 class absent from target and prediction, a batch of maps (3-D arrays), ``uint8`` masks as read from PNG files with
 enough classes (VOC's 21) that ``num_classes * target + pred`` overflows ``uint8``, out-of-range labels in the

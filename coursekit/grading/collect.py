@@ -5,7 +5,7 @@ Two sources are accepted (``coursekit grade ASSIGNMENT --submissions PATH``):
 - a folder in nbgrader's layout, ``PATH/<student>/<assignment>/...``;
 - a zip file, or a folder, of files downloaded from a learning-management system, named
   ``<student>_<anything>_<assignment>.ipynb`` (the student's id is the part before the first underscore; Moodle's
-  "First Last_..." names give ``First-Last``).
+  ``First Last_...`` names give ``First-Last``).
 
 Whatever the archive or folder holds, nothing is written outside ``autograder/submitted/<student>/``: a student id
 is letters, digits, ``.`` and ``-`` and never starts with a dot; only the file's base name is used, never a path

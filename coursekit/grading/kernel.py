@@ -39,6 +39,7 @@ class SandboxedKernelClient(AsyncKernelClient):
     thread (whether the kernel lives is asked of its manager), and sends that give up after two seconds."""
 
     def start_channels(self, shell=True, iopub=True, stdin=True, hb=True, control=True):
+        """Start the channels, the heartbeat excepted; sends on them give up after two seconds."""
         super().start_channels(shell=shell, iopub=iopub, stdin=stdin, hb=False, control=control)
         for channel in (self.shell_channel, self.stdin_channel, self.control_channel):
             socket = getattr(channel, "socket", None)

@@ -60,7 +60,7 @@ class Exercise:
         ``public() -> list[Case]``: the fixed, small visible cases, each with its label (what it tests).
     hidden : callable
         ``hidden(rng) -> list[Case]``: random cases drawn from ``rng``, a ``numpy.random.Generator`` seeded from the
-        grading seed; every hidden set holds the same kinds of case (:attr:`Case.kind`, the traps) as the public set,
+        grading seed; every hidden set holds the same kinds of case (``Case.kind``, the traps) as the public set,
         whatever the seed.
     compare : callable
         ``compare(expected, given) -> str | None``: None when the results agree, else what differs, in words
