@@ -15,18 +15,21 @@ __all__ = ["SigmaExplorer", "sigma_explorer"]
 
 _SIDE_A, _SIDE_B = np.array([0.85, 0.33, 0.1, 1.0]), np.array([0.12, 0.47, 0.71, 1.0])
 
-# Edges lighter than this are not drawn (they would be invisible, and cost drawing time).
-_FAINTEST = 0.02
+# Edges are drawn in a few opacity classes, one line each (the edges as segments separated by NaN): a step draws a few
+# paths instead of a path per edge (a thousand edges cost 40 ms as a LineCollection). Edges lighter than the first
+# class's lower bound are not drawn; the weights in [_WEIGHT_CLASSES[k], _WEIGHT_CLASSES[k + 1]) get opacity _ALPHAS[k].
+_WEIGHT_CLASSES = np.array([0.02, 0.1, 0.3, 0.6, 1.0 + 1e-9])
+_ALPHAS = (0.05, 0.12, 0.25, 0.45)
 
 
 @dataclass(frozen=True, eq=False)
 class SigmaView:
     """What the explorer shows for one ``sigma``: the affinity matrix ``W`` (nodes in the explorer's order), the
-    visible edges and their colours, and the Ncut bipartition (:func:`coursekit.graphs.ncut_bipartition`)."""
+    edges of each opacity class as ``(x, y)`` polylines with NaN between the edges, and the Ncut bipartition
+    (:func:`coursekit.graphs.ncut_bipartition`)."""
 
     W: np.ndarray
-    segments: np.ndarray
-    edge_colors: np.ndarray
+    edges: tuple
     mask: np.ndarray
     y: np.ndarray
     threshold: float
@@ -38,8 +41,8 @@ class SigmaExplorer(Explorer):
     """A slider for the scale ``sigma`` of the Gaussian affinity ``w_ij = exp(-||x_i - x_j||^2 / (2 sigma^2))`` of a
     point cloud.
 
-    Three panels: the graph (every edge drawn with opacity ``w_ij``, the points coloured by the side of their Ncut
-    bipartition), the affinity matrix (nodes sorted by ``labels`` when they are given: groups show as blocks), and
+    Three panels: the graph (every edge of weight at least 0.02, the heavier the darker, in four opacity classes;
+    the points coloured by the side of their Ncut bipartition), the affinity matrix (nodes sorted by ``labels`` when they are given: groups show as blocks), and
     the eigenvector ``y`` of the bipartition (scaled to a largest magnitude of 1) with its threshold. A small
     ``sigma`` joins only near neighbours, a large one joins everything. Every ``sigma`` of the slider is computed once
     when the explorer is built (:func:`coursekit.graphs.gaussian_affinity` and
@@ -100,19 +103,17 @@ class SigmaExplorer(Explorer):
             labels = labels[order]
         self.X, self.labels = X[order], labels
         i, j = np.triu_indices(len(X), 1)
-        pairs = np.stack([self.X[i], self.X[j]], axis=1)  # (edges, 2 ends, 2 coordinates)
+        ends = np.stack([self.X[i], self.X[j], np.full((len(i), 2), np.nan)], axis=1)  # every edge: start, end, NaN
         self._views = {}
         for s in self.sigmas:
             W = gaussian_affinity(self.X, s)
             result = ncut_bipartition(W, eigen_solver="dense")
-            visible = W[i, j] >= _FAINTEST
-            colors = np.zeros((int(visible.sum()), 4))
-            colors[:, :3] = 0.15
-            colors[:, 3] = 0.35 * W[i, j][visible]
+            weight_class = np.searchsorted(_WEIGHT_CLASSES, W[i, j], side="right") - 1
+            edges = tuple(ends[weight_class == k].reshape(-1, 2).T for k in range(len(_ALPHAS)))
             scale = np.abs(result.vector).max()
-            self._views[s] = SigmaView(W=W, segments=pairs[visible], edge_colors=colors, mask=result.mask,
-                                       y=result.vector / scale, threshold=result.threshold / scale,
-                                       ncut=result.ncut, eigenvalue=result.eigenvalue)
+            self._views[s] = SigmaView(W=W, edges=edges, mask=result.mask, y=result.vector / scale,
+                                       threshold=result.threshold / scale, ncut=result.ncut,
+                                       eigenvalue=result.eigenvalue)
         super().__init__({"sigma": sigma}, figsize=(11.5, 3.6))
 
     @property
@@ -140,19 +141,17 @@ class SigmaExplorer(Explorer):
         return {"sigma": s}
 
     def _draw(self, figure) -> list:
-        from matplotlib.collections import LineCollection
-
         graph, matrix, vector = figure.subplots(1, 3, width_ratios=(1.15, 1, 1.15))
         view = self._views[self.sigma]
-        self._edges = LineCollection(view.segments, colors=view.edge_colors, linewidths=0.6)
-        graph.add_collection(self._edges)
+        self._edges = [graph.plot(*xy, color="0.15", alpha=alpha, linewidth=0.6)[0]
+                       for xy, alpha in zip(view.edges, _ALPHAS)]
         self._points = graph.scatter(*self.X.T, s=22, c=np.where(view.mask[:, None], _SIDE_A, _SIDE_B),
                                      edgecolors="k", linewidths=0.4, zorder=3)
         pad = 0.08 * np.ptp(self.X, axis=0).max()
         graph.set_xlim(self.X[:, 0].min() - pad, self.X[:, 0].max() + pad)
         graph.set_ylim(self.X[:, 1].min() - pad, self.X[:, 1].max() + pad)
         graph.set_aspect("equal", adjustable="box")
-        graph.set_title("graph: edges of opacity w_ij, Ncut sides", fontsize=10)
+        graph.set_title("graph: darker edges for larger w_ij; Ncut sides", fontsize=10)
         graph.set_xticks([])
         graph.set_yticks([])
         self._matrix = matrix.imshow(view.W, cmap="viridis", vmin=0, vmax=1, interpolation="nearest")
@@ -172,7 +171,7 @@ class SigmaExplorer(Explorer):
         vector.set_ylabel("y_i / max |y|")
         vector.set_title("second generalized eigenvector y", fontsize=10)
         vector.legend(loc="lower right", fontsize=8)
-        return [self._edges, self._points, self._matrix, self._vector, self._threshold]
+        return [*self._edges, self._points, self._matrix, self._vector, self._threshold]
 
     def _sliders(self) -> dict:
         import ipywidgets as widgets
@@ -182,8 +181,8 @@ class SigmaExplorer(Explorer):
 
     def _move(self) -> None:
         view = self._views[self.sigma]
-        self._edges.set_segments(view.segments)
-        self._edges.set_color(view.edge_colors)
+        for line, xy in zip(self._edges, view.edges):
+            line.set_data(*xy)
         self._points.set_facecolors(np.where(view.mask[:, None], _SIDE_A, _SIDE_B))
         self._matrix.set_data(view.W)
         self._vector.set_ydata(view.y)
