@@ -585,6 +585,19 @@ def test_the_explorer_shows_the_reference_bipartition(explorer, points):
                for g in range(3))
 
 
+def test_every_picture_is_drawn_once_and_is_what_a_blitted_step_draws(explorer):
+    from coursekit.explorers.base import Explorer
+
+    assert sorted(explorer._frames) == sorted(explorer.sigmas)  # drawn when the explorer was built
+    pictures = set()
+    for sigma in explorer.sigmas:
+        explorer.update(sigma)
+        assert explorer.picture.value == Explorer._frame(explorer)  # the kept picture is a fresh blitted frame
+        pictures.add(explorer.picture.value)
+    assert len(pictures) == len(explorer.sigmas)
+    explorer.update(0.5)
+
+
 def test_a_refused_sigma_changes_nothing(explorer):
     before = (dict(explorer.params), explorer.picture.value, explorer.readout.value, explorer.slider.value)
     for bad, error in (("0.5", TypeError), (0.4, ValueError), (-1.0, ValueError), (float("nan"), ValueError)):

@@ -1,6 +1,6 @@
 """Chapter 2, images as graphs: a slider for the scale ``sigma`` of the Gaussian affinity of a point cloud, redrawing
-the graph, its affinity matrix and the normalized-cut bipartition. Every ``sigma`` of the slider is computed once,
-when the explorer is built."""
+the graph, its affinity matrix and the normalized-cut bipartition. Every ``sigma`` of the slider is computed and drawn
+once, when the explorer is built."""
 
 from __future__ import annotations
 
@@ -42,11 +42,12 @@ class SigmaExplorer(Explorer):
     point cloud.
 
     Three panels: the graph (every edge of weight at least 0.02, the heavier the darker, in four opacity classes;
-    the points coloured by the side of their Ncut bipartition), the affinity matrix (nodes sorted by ``labels`` when they are given: groups show as blocks), and
-    the eigenvector ``y`` of the bipartition (scaled to a largest magnitude of 1) with its threshold. A small
-    ``sigma`` joins only near neighbours, a large one joins everything. Every ``sigma`` of the slider is computed once
-    when the explorer is built (:func:`coursekit.graphs.gaussian_affinity` and
-    :func:`coursekit.graphs.ncut_bipartition`); a slider step only redraws.
+    the points coloured by the side of their Ncut bipartition), the affinity matrix (nodes sorted by ``labels`` when
+    they are given: groups show as blocks), and the eigenvector ``y`` of the bipartition (scaled to a largest
+    magnitude of 1) with its threshold. A small ``sigma`` joins only near neighbours, a large one joins everything.
+    Every ``sigma`` of the slider is computed once when the explorer is built
+    (:func:`coursekit.graphs.gaussian_affinity` and :func:`coursekit.graphs.ncut_bipartition`), and so is its
+    picture: a slider step shows a kept picture and updates the text.
 
     Parameters
     ----------
@@ -114,7 +115,15 @@ class SigmaExplorer(Explorer):
             self._views[s] = SigmaView(W=W, edges=edges, mask=result.mask, y=result.vector / scale,
                                        threshold=result.threshold / scale, ncut=result.ncut,
                                        eigenvalue=result.eigenvalue)
+        self._frames: dict = {}
         super().__init__({"sigma": sigma}, figsize=(11.5, 3.6))
+        shown = self.sigma
+        for s in self.sigmas:  # every picture drawn once, now: a slider step only shows a kept picture
+            self.params = {"sigma": s}
+            self._move()
+            self._frame()
+        self.params = {"sigma": shown}
+        self._move()
 
     @property
     def sigma(self) -> float:
@@ -133,6 +142,12 @@ class SigmaExplorer(Explorer):
                 "eigenvalue": v.eigenvalue}
 
     # -- the explorer's parts -----------------------------------------------------------------------------------------
+
+    def _frame(self) -> bytes:
+        """The picture of the current ``sigma``, drawn by the base (blitting) the first time and kept."""
+        if self.sigma not in self._frames:
+            self._frames[self.sigma] = super()._frame()
+        return self._frames[self.sigma]
 
     def _validated(self, params: dict) -> dict:
         s = check_nonneg(params["sigma"], "sigma")
