@@ -31,12 +31,12 @@ class SnakeExplorer(Explorer):
     panel shows the same over the energy image.
 
     **Time of a step: bounded iterations, and a cache.** Each setting is minimized once, from its own circle, by at
-    most ``max_iter`` steps of the programme, and cached. A setting seen before costs only the redraw (blitting and
-    one PNG: about 15 ms); a new one at most ``max_iter`` steps more (about 2 ms each for 32 vertices in a 5 x 5
-    window on an idle core: 10 steps keep a step near the course's 50 ms in the kernel). The bound is on the number of
-    steps, not on the time, so a setting always gives the same snake whatever was shown before; when the bound stops
-    a snake before it converged, the text says so (start it closer). Warm-starting from the last snake would converge
-    further but make the picture depend on the way the sliders went.
+    most ``max_iter`` steps of the programme, and cached with its picture: a setting seen before costs neither steps
+    nor drawing. A new one costs at most ``max_iter`` steps (about 2 ms each for 32 vertices in a 5 x 5 window on an
+    idle core) and one blitted redraw and PNG (about 15 ms): 10 steps keep it near the course's 50 ms in the kernel.
+    The bound is on the number of steps, not on the time, so a setting always gives the same snake whatever was shown
+    before; when the bound stops a snake before it converged, the text says so (start it closer). Warm-starting from
+    the last snake would converge further but make the picture depend on the way the sliders went.
 
     Parameters
     ----------
@@ -111,6 +111,7 @@ class SnakeExplorer(Explorer):
             raise TypeError(f"center must be a pair (x, y) of ints, given {center!r}")
         radius = min(h, w) // 4 if radius is None else radius
         self._cache: dict = {}
+        self._frames: dict = {}
         super().__init__({"alpha": alpha, "beta": beta, "gamma": gamma, "x": center[0], "y": center[1],
                           "radius": radius}, figsize=(8.4, min(4.2 * h / w + 1.0, 6.5)))
 
@@ -139,6 +140,18 @@ class SnakeExplorer(Explorer):
         return {**self.params, "energy": float(run.energies[-1]), "n_iter": run.n_iter, "converged": run.converged}
 
     # -- the explorer's parts -----------------------------------------------------------------------------------------
+
+    #: How many pictures are kept (the oldest is dropped beyond): about 50 kB each.
+    FRAMES_KEPT = 512
+
+    def _frame(self) -> bytes:
+        """The picture of the current setting, drawn once and kept: a setting seen before costs no drawing."""
+        key = tuple(self.params.values())
+        if key not in self._frames:
+            if len(self._frames) >= self.FRAMES_KEPT:
+                del self._frames[next(iter(self._frames))]
+            self._frames[key] = super()._frame()
+        return self._frames[key]
 
     def _validated(self, params: dict) -> dict:
         h, w = self.image.shape
