@@ -662,11 +662,11 @@ def test_the_explorer_is_the_reference_snake_bounded_and_cached(snake_ex):
     run = snake_ex.result(**snake_ex.params)
     snake_ex.update(alpha=0.3)
     snake_ex.update(alpha=0.05)
-    picture = snake_ex.picture.value
+    drawn = dict(snake_ex._frames)
     snake_ex.update(alpha=0.3)
     snake_ex.update(alpha=0.05)
     assert snake_ex.result(**snake_ex.params) is run     # a setting seen before is not computed again,
-    assert snake_ex.picture.value is picture             # nor drawn again
+    assert all(snake_ex._frames[key] is picture for key, picture in drawn.items())   # nor drawn again
 
 
 def test_the_bound_is_stated_when_it_stops_a_snake(playground):
