@@ -15,8 +15,8 @@ first best offset in the order dy = -r..r, then dx = -r..r); vertices that see t
 before them (Gauss-Seidel, not Jacobi); candidates outside the image; a contour where the greedy step stalls and the
 programme moves several vertices at once; the pinned pair at ``pin = 0``, at another pin and wrapping around
 (``pin = n - 1``); strong curvature; a triangle (one free vertex); a contour that no step can improve. Each case
-carries its kind (:attr:`~coursekit.grading.registry.Case.kind`); every hidden set holds the same kinds as the public
-cases, with random sizes and values.
+carries its kind (``Case.kind``); every hidden set holds the same kinds as the public cases, with random sizes and
+values.
 
 The snakes' images are synthetic: a blurred ellipse with noise, its edge energy ``-(G_x^2 + G_y^2)`` scaled so that
 the strongest edge is ``-1``. Their values are not round numbers, so that the greedy and dynamic-programming cases have
