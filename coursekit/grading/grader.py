@@ -1,38 +1,38 @@
-"""``coursekit grade``: a whole class graded in parallel, sandboxed, with verdicts students cannot fake.
+"""``coursekit grade``: a whole class graded in parallel on a Dask cluster, sandboxed, with verdicts students cannot
+fake.
 
-For each student, in a worker process of its own (``--jobs`` at a time):
+The grader's own process collects the submissions, computes the reference's results on the visible and hidden cases
+(the grading seed never leaves it) and sends one task per student (:mod:`coursekit.grading.task`) to the workers of
+a Dask cluster: the instructor's (``--cluster tcp://HOST:8786``) or a local one of ``--jobs`` single-threaded worker
+processes (:mod:`coursekit.grading.cluster`). The task carries the submission; on its worker
 
-1. the submission is found (a renamed notebook is taken, with a note) and checked to be a notebook;
-2. the student's previous scores are removed from the gradebook;
-3. nbgrader autogrades it: test cells are restored from the source, deleted ones put back, and the notebook runs in a
-   Jupyter kernel inside the sandbox (:mod:`coursekit.grading.sandbox`), with an output limit;
-4. the clean room (:mod:`coursekit.grading.cleanroom`), a fresh sandboxed interpreter without IPython or coursekit,
+1. nbgrader autogrades it in a private scratch course: test cells are restored from the source, deleted ones put
+   back, and the notebook runs in a Jupyter kernel inside the sandbox (:mod:`coursekit.grading.sandbox`), with an
+   output limit and the submission's time limit enforced there;
+2. the clean room (:mod:`coursekit.grading.cleanroom`), a fresh sandboxed interpreter without IPython or coursekit,
    runs the student's solution cells and calls each exercise's function on its visible and hidden cases; it returns
-   numbers only;
-5. the grader's own process compares those numbers with the reference (the exercise registry): that verdict is the
-   score written to the gradebook. A test cell that passed in the student's kernel but whose verdict fails flags the
-   student as suspected of tampering;
-6. the feedback page is generated (hidden tests removed).
+   numbers only.
+
+The executed notebook, the clean room's numbers and the logs come back, and the grader's own process records them
+(:class:`coursekit.grading.student.Recorder`): nbgrader's autograde, without executing, puts the executed notebook
+in the real gradebook (late penalties included); the verdicts, computed here, are the scores (a test cell that
+passed in the student's kernel but whose verdict fails flags the student as suspected of tampering); the feedback
+page is generated (hidden tests removed); ``grades.csv`` lists the whole class.
 
 A student whose submission breaks anything (invalid JSON, an infinite loop, a dead kernel, a memory or process bomb,
 gigabytes of output) gets 0, or the honest score of what still works, with a one-line reason; the others are not
-touched. The whole-submission wall time is enforced by killing the worker and everything it started.
+touched. A worker that dies has its students graded again elsewhere; each student is recorded once.
 """
 
 from __future__ import annotations
 
-import contextlib
 import csv
 import hashlib
 import json
-import multiprocessing
-import os
 import shutil
-import signal
 import sys
 import tempfile
-import time
-import traceback
+import uuid
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -41,12 +41,10 @@ from . import sandbox
 from .check import case_rng
 from .collect import Collected, collect_submissions
 from .registry import exercises
-from .student import GradeOptions, StudentResult, grade_student
+from .student import GradeOptions, Recorder, StudentResult, room_plan, submission
 from .verdict import Prepared, prepare
 
-__all__ = ["GradeOptions", "StudentResult", "ClassReport", "grade_class", "collect_submissions"]
-
-_SLOT_UID_BASE = 61000  # parallel workers' sandbox users: 61000, 61001, ... (no login, no files of their own)
+__all__ = ["GradeOptions", "StudentResult", "ClassReport", "grade_class", "collect_submissions", "quiet_warnings"]
 
 
 @dataclass
@@ -98,7 +96,7 @@ def _prepare(assignment: str, seed: int) -> list[Prepared]:
             for ex in exercises(assignment)]
 
 
-def _quiet_warnings() -> None:
+def quiet_warnings() -> None:
     """The student's log shows what is worth an instructor's attention: not nbgrader's own library warnings (its
     gradebook's SQLAlchemy relationships, deprecations of its dependencies)."""
     import warnings
@@ -113,32 +111,12 @@ def _quiet_warnings() -> None:
         pass
 
 
-def _worker(root, assignment, student, prepared, options, sandboxed, kernel_seed, log_dir, out_file, uid, scratch):
-    os.setsid()  # the grader kills this whole session (kernel and clean room included) at the time limit
-    _quiet_warnings()
-    # everything this worker and its kernels print goes to the student's log, not to the grader's terminal
-    log_fd = os.open(log_dir / f"{student}.log", os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
-    os.dup2(log_fd, 1)
-    os.dup2(log_fd, 2)
-    try:
-        result = grade_student(root, assignment, student, prepared, options, sandboxed, kernel_seed, log_dir, uid,
-                            Path(scratch))
-    except BaseException as exc:  # noqa: BLE001 - one student's failure must not touch the others
-        with open(log_dir / f"{student}.log", "a") as fh:
-            fh.write(traceback.format_exc())
-        result = StudentResult(student, max_score=float(sum(p.exercise.points for p in prepared)),
-                               status="error", reason=f"grading failed: {type(exc).__name__}: {str(exc)[:120]}")
-    Path(out_file).write_text(json.dumps(asdict(result)))
-    sys.stdout.flush()
-    os._exit(0)
-
-
 # ---------------------------------------------------------------------------------------------------------------
 # the class
 
 
 def _sandbox_or_refuse(options: GradeOptions, log) -> bool:
-    """Whether the sandbox works here; refuses to go on where it is required or installed but broken."""
+    """Whether the sandbox works on this machine; refuses to go on where it is required or installed but broken."""
     why = sandbox.problem()
     if why is None:
         return True
@@ -147,65 +125,112 @@ def _sandbox_or_refuse(options: GradeOptions, log) -> bool:
     if shutil.which("bwrap"):
         # installed but unusable here: grading unprotected by accident would be worse than not grading
         raise RuntimeError(f"the sandbox cannot be used: {why}")
-    bar = "!" * 78
-    log(f"{bar}\nWARNING: bubblewrap (bwrap) is not available: student code runs with YOUR permissions, with "
-        f"network\nand without limits. Install it (Debian/Ubuntu: apt-get install bubblewrap) before grading "
-        f"a class.\n{bar}")
     return False
 
 
-def _run_workers(root, assignment, students, prepared, options, sandboxed, seed, log_dir, progress) -> dict:
-    """Each student graded in a worker process of its own (a session of its own, killed whole at the time limit),
-    ``options.jobs`` at a time; each running worker's sandbox has a user of its own."""
+def _template_gradebook(root: Path, assignment: str) -> bytes:
+    """A SQLite gradebook that holds the assignment (its notebook, grade, solution and source cells) and nothing
+    else, made by nbgrader's generate_assignment from the source in a scratch course: each grading host's private
+    course starts from a copy."""
+    from nbgrader.apps import NbGraderAPI
+    from traitlets.config import Config
+
+    from ..course import _quiet
+
+    course = Course(root)
+    with tempfile.TemporaryDirectory(prefix="coursekit-grade-") as tmp:
+        scratch = Course(Path(tmp))
+        scratch.autograder.mkdir()
+        shutil.copy2(course.autograder / "nbgrader_config.py", scratch.autograder / "nbgrader_config.py")
+        shutil.copytree(course.source(assignment).parent, scratch.source(assignment).parent)
+        config = scratch.nbgrader_config()
+        extra = Config()
+        extra.CourseDirectory.db_url = "sqlite:///" + str(scratch.autograder / "gradebook.db")
+        config.merge(extra)
+        with _quiet():
+            done = NbGraderAPI(config=config).generate_assignment(assignment, force=True, create=True)
+        if not done.get("success"):
+            raise RuntimeError(f"nbgrader could not prepare {assignment} for the grading hosts:\n{done.get('error')}")
+        return (scratch.autograder / "gradebook.db").read_bytes()
+
+
+def _bundle(root: Path, assignment: str, prepared: list, options: GradeOptions, skip: bool, version: str):
+    from .task import Bundle
+
+    course = Course(root)
+    source = course.source(assignment).parent
+    files = {p.relative_to(source).as_posix(): p.read_bytes() for p in sorted(source.rglob("*"))
+             if p.is_file() and ".ipynb_checkpoints" not in p.parts}
+    return Bundle(assignment, (course.autograder / "nbgrader_config.py").read_text(), files,
+                  _template_gradebook(root, assignment), room_plan(prepared, options.case_seconds), len(prepared),
+                  options, skip, version)
+
+
+def _kernel_seed(seed: int, student: str) -> int:
+    return int.from_bytes(hashlib.sha256(f"{seed}/{student}".encode()).digest()[:8], "little")
+
+
+def _grade_on(client, recorder: Recorder, bundle, students: list, seed: int, progress: bool, log) -> dict:
+    """Send each student's task to the cluster (a few per worker at a time, so that a large class's submissions
+    do not all sit in the scheduler's memory) and record each outcome as it comes back."""
+    from distributed import KilledWorker, as_completed
     from tqdm.auto import tqdm
 
-    jobs = options.jobs or os.cpu_count() or 1
-    ctx = multiprocessing.get_context("fork")
+    from .task import Outcome, SandboxUnavailable, Task, grade_task
+
     results: dict[str, StudentResult] = {}
-    pending, running, free_slots = list(students), {}, list(range(jobs))
-    max_score = float(sum(p.exercise.points for p in prepared))
-    with tempfile.TemporaryDirectory(prefix="coursekit-grade-") as tmp, \
-            tqdm(total=len(students), desc=f"grading {assignment}", unit="student", file=sys.stdout,
-                 disable=not progress) as bar:
-        while pending or running:
-            while pending and len(running) < jobs:
-                student = pending.pop(0)
-                kernel_seed = int.from_bytes(hashlib.sha256(f"{seed}/{student}".encode()).digest()[:8], "little")
-                out_file = Path(tmp) / f"{len(results) + len(running)}.json"
-                slot = free_slots.pop(0)
-                uid = sandbox.SANDBOX_UID if jobs == 1 else _SLOT_UID_BASE + slot
-                proc = ctx.Process(target=_worker, args=(root, assignment, student, prepared, options, sandboxed,
-                                                         kernel_seed, log_dir, str(out_file), uid, tmp))
-                proc.start()
-                running[student] = (proc, out_file, time.monotonic(), slot)
-            time.sleep(0.05)
-            for student, (proc, out_file, started, slot) in list(running.items()):
-                over = time.monotonic() - started > options.limits.student_seconds + 60
-                if proc.is_alive() and not over:
-                    continue
-                if proc.is_alive():
-                    with contextlib.suppress(ProcessLookupError):
-                        os.killpg(proc.pid, signal.SIGKILL)
-                proc.join(5)
-                del running[student]
-                free_slots.append(slot)
-                if out_file.is_file():
-                    results[student] = StudentResult(**json.loads(out_file.read_text()))
-                else:
-                    results[student] = StudentResult(
-                        student, max_score=max_score, status="error",
-                        reason="the grading of this submission was stopped at the time limit" if over else
-                        "the grading of this submission ended without a result (see its log)")
+    notes: dict[str, list] = {}
+    shared = client.scatter(bundle, broadcast=True, hash=False)
+    token = uuid.uuid4().hex[:8]
+    pending = list(students)
+    window = max(4, 2 * sum(w.get("nthreads", 1) for w in client.scheduler_info()["workers"].values()))
+    running = as_completed(loop=client.loop)
+    owner: dict = {}
+
+    def submit_more():
+        while pending and len(owner) < window:
+            student = pending.pop(0)
+            files, notes[student], refused = submission(recorder.root, recorder.assignment, student)
+            if files is None:
+                results[student] = recorder.refused(student, refused)
                 bar.update(1)
+                continue
+            future = client.submit(grade_task, Task(student, files, _kernel_seed(seed, student)), shared,
+                                   key=f"grade-{recorder.assignment}-{student}-{token}", pure=False)
+            owner[future.key] = student
+            running.add(future)
+
+    with tqdm(total=len(students), desc=f"grading {recorder.assignment}", unit="student", file=sys.stdout,
+              disable=not progress) as bar:
+        submit_more()
+        for future in running:
+            student = owner.pop(future.key)
+            try:
+                outcome = future.result()
+            except SandboxUnavailable as exc:
+                client.cancel(list(running.futures))
+                raise RuntimeError(f"{exc}; nothing more is graded (--require-sandbox)") from None
+            except KilledWorker:
+                outcome = Outcome(student, error="the grading hosts died three times while grading this submission")
+            except Exception as exc:  # noqa: BLE001 - one student's failure must not touch the others
+                outcome = Outcome(student, error=f"grading failed: {type(exc).__name__}: {str(exc)[:120]}")
+            results[student] = recorder.record(outcome, notes.pop(student, []))
+            bar.update(1)
+            submit_more()
     return results
 
 
 def grade_class(root: Path, assignment: str, submissions: Path | None = None, students: list[str] | None = None,
                 options: GradeOptions = GradeOptions(), out: Path | None = None, log=print,
-                progress: bool = True) -> ClassReport:
-    """Grade every submission of ``assignment`` (or the given ``students``); see the module's docstring. Writes
-    ``grades.csv`` for the whole class and returns the report of the students graded now."""
+                progress: bool = True, cluster: str | None = None, resume: bool = False) -> ClassReport:
+    """Grade every submission of ``assignment`` (or the given ``students``) on the Dask cluster at ``cluster``, or
+    on a local one of ``options.jobs`` workers; see the module's docstring. ``resume`` grades only the students
+    without a grade in the gradebook (after an interrupted run). Writes ``grades.csv`` for the whole class and
+    returns the report of the students graded now."""
     from ..course import course_seed, release
+    from .cluster import check_workers, open_client
+    from .limits import recorded
+    from .task import code_version
 
     root = Path(root).resolve()
     if not exercises(assignment):
@@ -220,19 +245,34 @@ def grade_class(root: Path, assignment: str, submissions: Path | None = None, st
                             if submitted.is_dir() else [])
     if not students:
         raise FileNotFoundError(f"no submission of {assignment} in autograder/submitted/<student>/{assignment}/")
-    sandboxed = _sandbox_or_refuse(options, log)
+    if not cluster:
+        _sandbox_or_refuse(options, log)  # this machine is the grading host: refuse before starting anything
     if not course.source(assignment).is_file():
         log(f"{assignment} has not been released on this machine yet: releasing it first")
         release(root, [assignment], log=log)
     seed = course_seed(root, log)
-    prepared = _prepare(assignment, seed)
-    out = Path(out) if out else course.grades(assignment)
-    log_dir = out / "logs"
-    log_dir.mkdir(parents=True, exist_ok=True)
-    for student in students:  # a regrade starts the student's logs afresh; the others' stay
-        for old in (log_dir / f"{student}.log", log_dir / f"{student}.cleanroom.txt"):
-            old.unlink(missing_ok=True)
-    results = _run_workers(root, assignment, students, prepared, options, sandboxed, seed, log_dir, progress)
+    jobs = options.jobs or _cores()
+    with open_client(cluster, jobs, log) as client:
+        version = code_version()
+        sandboxed = check_workers(client, version, options.require_sandbox, log)
+        prepared = _prepare(assignment, seed)
+        out = Path(out) if out else course.grades(assignment)
+        log_dir = out / "logs"
+        log_dir.mkdir(parents=True, exist_ok=True)
+        skip = options.skip_demonstrations
+        if skip is None:
+            skip = bool(recorded(root, assignment).get("skip_demonstrations", False))
+        recorder = Recorder(root, assignment, prepared, options, log_dir, skip)
+        if resume:
+            done = recorder.graded()
+            log(f"--resume: {len(set(students) & done)} of {len(students)} students already have a grade")
+            students = [s for s in students if s not in done]
+        for student in students:  # a regrade starts the student's logs afresh; the others' stay
+            for old in (log_dir / f"{student}.log", log_dir / f"{student}.cleanroom.txt"):
+                old.unlink(missing_ok=True)
+        recorder.reset(students)
+        results = _grade_on(client, recorder, _bundle(root, assignment, prepared, options, skip, version), students,
+                            seed, progress, log) if students else {}
     for student, notes in collected.notes.items():
         if student in results:
             results[student].reason = "; ".join([*notes, results[student].reason] if results[student].reason else notes)
@@ -240,6 +280,12 @@ def grade_class(root: Path, assignment: str, submissions: Path | None = None, st
     csv_path = write_grades_csv(root, assignment, out, cells, results.values())
     return ClassReport(assignment, [results[s] for s in students], cells, csv_path, course.feedback,
                        log_dir, sandboxed, collected.refused)
+
+
+def _cores() -> int:
+    import os
+
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
 
 
 def lost_points(result: StudentResult) -> str:

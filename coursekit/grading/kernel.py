@@ -21,17 +21,27 @@ from jupyter_client.asynchronous import AsyncKernelClient
 from jupyter_client.manager import AsyncKernelManager
 from nbclient.exceptions import DeadKernelError
 from nbformat.v4 import new_output
-from traitlets import DottedObjectName, Float, Int, Unicode
+from traitlets import Bool, DottedObjectName, Float, Int, Unicode
 
 from nbgrader.preprocessors import Execute
 
 from . import sandbox
 from .check import SEED_ENV
 
-__all__ = ["SandboxedKernelManager", "SandboxExecute", "kill_kernels", "TIMEOUT_NOTE"]
+__all__ = ["SandboxedKernelManager", "SandboxExecute", "kill_kernels", "TIMEOUT_NOTE", "SKIPPED_NOTE", "graded_cell"]
 
 #: How a cell stopped at its time limit is marked in its outputs.
 TIMEOUT_NOTE = "[grader] this cell ran longer than its time limit"
+#: How a demonstration that a graded run leaves out is marked in its outputs.
+SKIPPED_NOTE = "[grader] not run when grading: a demonstration (no score depends on it)"
+
+
+def graded_cell(cell, first_code: bool) -> bool:
+    """Whether a graded run that leaves the demonstrations out runs ``cell``: the notebook's first code cell (the
+    setup imports), the solution cells and the test cells. These are what the clean room runs too (setup and
+    solutions), so a test cell gives the same result with or without the demonstrations before it."""
+    meta = cell.get("metadata", {}).get("nbgrader", {})
+    return cell.cell_type != "code" or first_code or bool(meta.get("solution") or meta.get("grade"))
 
 
 class SandboxedKernelClient(AsyncKernelClient):
@@ -181,6 +191,17 @@ class SandboxExecute(Execute):
 
     max_output_mb = Float(20.0, help="output a notebook may produce before it is dropped").tag(config=True)
     max_cell_output_lines = Int(2000, help="stream lines kept per cell").tag(config=True)
+    skip_demonstrations = Bool(False, help="run only the setup cell, the solution cells and the test cells (the "
+                                           "demonstrations are left out, each with a note)").tag(config=True)
+
+    def preprocess_cell(self, cell, resources, index):
+        if self.skip_demonstrations and cell.cell_type == "code":
+            first = next((i for i, c in enumerate(self.nb.cells) if c.cell_type == "code"), index) == index
+            if not graded_cell(cell, first):
+                cell.outputs = [new_output("stream", name="stdout", text=SKIPPED_NOTE + "\n")]
+                cell.execution_count = None
+                return cell, resources
+        return super().preprocess_cell(cell, resources, index)
 
     async def async_start_new_kernel_client(self):
         client = await super().async_start_new_kernel_client()

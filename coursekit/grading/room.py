@@ -19,7 +19,6 @@ from __future__ import annotations
 import json
 import os
 import select
-import shutil
 import signal
 import subprocess
 import sys
@@ -31,7 +30,7 @@ import numpy as np
 
 from .cleanroom import MAGIC, encode
 
-__all__ = ["prepare", "run", "plain_command", "RoomReport", "ChannelError", "TooLarge", "read_messages", "MAX_HEADER",
+__all__ = ["prepare", "files", "write", "run", "plain_command", "RoomReport", "ChannelError", "TooLarge", "read_messages", "MAX_HEADER",
            "MAGIC"]
 
 MAX_HEADER = 2**20  # bytes of JSON in one message
@@ -58,20 +57,41 @@ class RoomReport:
 
 def prepare(folder: Path, cells: list[str], prepared: list, case_seconds: int) -> Path:
     """Write the clean room's program, its cases and its script into ``folder`` (readable by the sandbox user)."""
-    folder = Path(folder)
-    folder.mkdir(parents=True, exist_ok=True)
-    program = {"cells": cells, "case_seconds": case_seconds,
+    return write(folder, files(prepared, case_seconds), cells)
+
+
+def files(prepared: list, case_seconds: int) -> dict[str, bytes]:
+    """The clean room's files for the exercises ``prepared``, as bytes: its program without the student's cells,
+    each exercise's cases (data only) and its scripts. Built once per class in the grader's process; they travel to
+    the grading hosts with each task (:func:`write` adds the student's cells there)."""
+    import io
+
+    program = {"case_seconds": case_seconds,
                "exercises": [{"id": p.exercise.id, "function": p.exercise.function, "forbidden": p.forbidden,
                               "adapter": p.exercise.adapter} for p in prepared]}
-    (folder / "program.json").write_text(json.dumps(program))
+    out = {"program.json": json.dumps(program).encode()}
     for n, p in enumerate(prepared):
         arrays: dict = {}
         spec = {"cases": [{"args": encode(tuple(c.args), arrays, f"c{i}"),
                            "kwargs": encode(dict(c.kwargs), arrays, f"k{i}")} for i, c in enumerate(p.cases)]}
-        np.savez(folder / f"cases-{n}.npz", **arrays)
-        (folder / f"cases-{n}.json").write_text(json.dumps(spec))
+        buffer = io.BytesIO()
+        np.savez(buffer, **arrays)
+        out[f"cases-{n}.npz"] = buffer.getvalue()
+        out[f"cases-{n}.json"] = json.dumps(spec).encode()
     for script in ("cleanroom.py", "adapters.py"):
-        shutil.copy2(Path(__file__).with_name(script), folder / script)
+        out[script] = Path(__file__).with_name(script).read_bytes()
+    return out
+
+
+def write(folder: Path, room_files: dict[str, bytes], cells: list[str]) -> Path:
+    """Write the clean room of :func:`files` into ``folder`` with the program's ``cells`` (the setup cell and the
+    student's solution cells), readable by the sandbox user."""
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, data in room_files.items():
+        if name == "program.json":
+            data = json.dumps({**json.loads(data), "cells": cells}).encode()
+        (folder / Path(name).name).write_bytes(data)
     for path in [folder, *folder.iterdir()]:
         os.chmod(path, 0o755 if path.is_dir() else 0o644)
     return folder

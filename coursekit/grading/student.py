@@ -1,7 +1,7 @@
-"""Grading one student: the submission made safe, its notebook run in a sandboxed kernel (nbgrader's autograde, in a
-child process with a deadline), the clean rooms' reports beside it, the verdicts written to the gradebook, the
-feedback page. :mod:`coursekit.grading.grader` runs this for each student of a class, in a worker process of its
-own."""
+"""Grading one student: the submission made safe (:func:`submission`), its notebook run in a sandboxed kernel
+(nbgrader's autograde in a child process with a deadline, :func:`start_autograde`) with the clean rooms' reports
+beside it (:func:`run_cleanrooms`) on a grading host (:mod:`coursekit.grading.task`), then, in the grader's own
+process, the verdicts written to the gradebook and the feedback page (:class:`Recorder`)."""
 
 from __future__ import annotations
 
@@ -11,8 +11,6 @@ import os
 import shutil
 import signal
 import sys
-import tempfile
-import threading
 import time
 import traceback
 from dataclasses import dataclass, field
@@ -20,21 +18,23 @@ from pathlib import Path
 
 from ..paths import Course, test_cell
 from . import room, sandbox
-from .check import SEED_ENV
 from .verdict import verdict
 
-__all__ = ["GradeOptions", "StudentResult", "grade_student"]
+__all__ = ["GradeOptions", "StudentResult", "Recorder", "submission", "autograde_api", "run_cleanrooms",
+           "solution_cells", "start_autograde", "wait_autograde"]
 
 
 @dataclass(frozen=True)
 class GradeOptions:
-    """How to grade: parallel workers, the sandbox's limits, and whether a missing sandbox is acceptable."""
+    """How to grade: parallel workers (of a local cluster), the sandbox's limits, whether a missing sandbox is
+    acceptable, and whether the graded run leaves out the demonstrations (None: as recorded at release)."""
 
     jobs: int = 0  # 0: one per core
     limits: sandbox.Limits = sandbox.Limits()
     case_seconds: int = 60
     require_sandbox: bool = False
     max_result_mb: float = 256.0  # what the clean room may return per exercise group, in MiB
+    skip_demonstrations: bool | None = None
 
 
 @dataclass
@@ -50,8 +50,12 @@ class StudentResult:
     seconds: float = 0.0
 
 
-def _api(root: Path, options: GradeOptions, sandboxed: bool, uid: int = sandbox.SANDBOX_UID, execute: bool = True,
-         scratch: Path | None = None):
+def autograde_api(root: Path, options: GradeOptions, sandboxed: bool, uid: int = sandbox.SANDBOX_UID,
+                  execute: bool = True, scratch: Path | None = None, skip_demonstrations: bool = False,
+                  db_url: str | None = None, keep_outputs: bool = False, submitted_directory: str | None = None):
+    """nbgrader's API on the course in ``root`` configured to grade: the notebook executed in the sandboxed kernel
+    (``execute``), or not executed at all; ``keep_outputs`` records a notebook executed elsewhere as it is (no
+    ``ClearOutput``), read from ``submitted_directory``."""
     from nbgrader.apps import NbGraderAPI
     from traitlets.config import Config
 
@@ -63,11 +67,17 @@ def _api(root: Path, options: GradeOptions, sandboxed: bool, uid: int = sandbox.
     extra.Execute.timeout = options.limits.cell_seconds
     extra.SandboxExecute.timeout = options.limits.cell_seconds
     extra.SandboxExecute.max_output_mb = options.limits.output_mb
+    extra.SandboxExecute.skip_demonstrations = skip_demonstrations
     extra.Autograde.autograde_preprocessors = [
         *(["coursekit.grading.kernel.SandboxExecute"] if execute else []), "nbgrader.preprocessors.IgnorePattern",
         "nbconvert.preprocessors.ClearMetadataPreprocessor", "nbgrader.preprocessors.LimitOutput",
         "nbgrader.preprocessors.SaveAutoGrades", "nbgrader.preprocessors.AssignLatePenalties",
         "nbgrader.preprocessors.CheckCellMetadata"]
+    if keep_outputs:
+        extra.Autograde.sanitize_preprocessors = [
+            p for p in config.Autograde.sanitize_preprocessors if "ClearOutput" not in str(p)]
+    if submitted_directory:
+        extra.CourseDirectory.submitted_directory = submitted_directory
     if sandboxed:
         extra.SandboxExecute.kernel_manager_class = "coursekit.grading.kernel.SandboxedKernelManager"
         extra.SandboxedKernelManager.memory_mb = options.limits.memory_mb
@@ -76,12 +86,17 @@ def _api(root: Path, options: GradeOptions, sandboxed: bool, uid: int = sandbox.
         extra.SandboxedKernelManager.uid = uid
         extra.SandboxedKernelManager.scratch_mb = options.limits.scratch_mb
         extra.SandboxedKernelManager.scratch_root = str(scratch or "")
-    # several workers write the gradebook: wait for each other's transactions instead of failing
-    db_url = config.CourseDirectory.db_url
-    if db_url.startswith("sqlite") and "timeout" not in db_url:
-        extra.CourseDirectory.db_url = db_url + ("&" if "?" in db_url else "?") + "timeout=120"
+    extra.CourseDirectory.db_url = db_url or gradebook_url(config)
     config.merge(extra)
     return NbGraderAPI(config=config)
+
+
+def gradebook_url(config) -> str:
+    """The gradebook's URL from the course's configuration; SQLite waits for other writers (the formgrader)."""
+    db_url = config.CourseDirectory.db_url
+    if db_url.startswith("sqlite") and "timeout" not in db_url:
+        db_url += ("&" if "?" in db_url else "?") + "timeout=120"
+    return db_url
 
 
 def _interrupted_cells(path: Path) -> list[int]:
@@ -148,7 +163,7 @@ def _safe_submission(submitted: Path, student: str, assignment: str) -> tuple[st
     return "", notes
 
 
-def _solution_cells(source_nb: Path, submitted_nb) -> list[str]:
+def solution_cells(source_nb: Path, submitted_nb) -> list[str]:
     """The clean room's program: the chapter's setup cell (the source's first code cell), then the student's
     solution cells in order."""
     import nbformat
@@ -160,21 +175,27 @@ def _solution_cells(source_nb: Path, submitted_nb) -> list[str]:
     return [setup] + solutions
 
 
-def _run_cleanrooms(root: Path, assignment: str, notebook, prepared: list, scratch: Path, options: GradeOptions,
-                    sandboxed: bool, uid: int, seconds: float, stderr) -> tuple[list, str]:
-    """The clean rooms' reports, one per exercise of ``prepared``: exercises that allow the same packages share a
-    clean room, which shows only those packages. Returns the outcomes and a note when one ended early."""
-    cells = _solution_cells(Course(root).source(assignment), notebook)
+def room_plan(prepared: list, case_seconds: int) -> list:
+    """The clean rooms of an assignment, built once in the grader: exercises that allow the same packages share a
+    clean room, which shows only those packages. Each is (modules, indices of its exercises, its files)."""
     groups: dict[tuple, list[int]] = {}
     for i, p in enumerate(prepared):
         groups.setdefault(tuple(sorted(set(p.exercise.modules))), []).append(i)
-    outcomes: list = [({"cases": []}, {})] * len(prepared)
+    return [(modules, members, room.files([prepared[i] for i in members], case_seconds))
+            for modules, members in groups.items()]
+
+
+def run_cleanrooms(plan: list, n_exercises: int, cells: list[str], scratch: Path, options: GradeOptions,
+                   sandboxed: bool, uid: int, seconds: float, stderr) -> tuple[list, str]:
+    """The clean rooms' reports, one per exercise (:func:`room_plan`), on the student's ``cells``. Returns the
+    outcomes and a note when one ended early."""
+    outcomes: list = [({"cases": []}, {})] * n_exercises
     notes = []
     deadline = time.monotonic() + seconds
-    for k, (modules, members) in enumerate(groups.items()):
-        folder = room.prepare(scratch / f"room-{k}", cells, [prepared[i] for i in members], options.case_seconds)
+    for k, (modules, members, files) in enumerate(plan):
+        folder = room.write(scratch / f"room-{k}", files, cells)
         if sandboxed:
-            def command(arguments, modules=modules):
+            def command(arguments, modules=modules, folder=folder):
                 argv = [sys.executable, "-I", f"{sandbox.SEED_PATH}/cleanroom.py", "--child", sandbox.SEED_PATH,
                         *arguments]
                 return sandbox.wrap(argv, Path("/cleanroom"), options.limits, seed=folder, copy_seed=False,
@@ -214,15 +235,19 @@ def _with_retry(fn, attempts: int = 20):
             time.sleep(0.2 * (i + 1))
 
 
-def _start_autograde(api, assignment: str, student: str, logf) -> tuple[int, int]:
+def start_autograde(api, assignment: str, student: str, logf) -> tuple[int, int]:
     """nbgrader's autograde (the notebook executed in its sandboxed kernel) in a child process, so that it can be
-    killed with its kernel at a deadline (:func:`_wait_autograde`): a kernel whose channels a student's code broke
+    killed with its kernel at a deadline (:func:`wait_autograde`): a kernel whose channels a student's code broke
     can make Jupyter's client wait without end, and the grader must still give its verdict in time. Forked before
     any other thread of the worker starts. Returns the child's pid and the pipe its result comes on."""
     read_end, write_end = os.pipe()
     pid = os.fork()
     if pid == 0:  # pragma: no cover - the child
         os.close(read_end)
+        with contextlib.suppress(Exception):  # dies with the grading process, and its kernel with it
+            import ctypes
+
+            ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
         try:
             with contextlib.redirect_stdout(logf), contextlib.redirect_stderr(logf):
                 result = api.autograde(assignment, student, force=True, create=True)
@@ -236,8 +261,8 @@ def _start_autograde(api, assignment: str, student: str, logf) -> tuple[int, int
     return pid, read_end
 
 
-def _wait_autograde(pid: int, read_end: int, deadline: float) -> tuple[dict, bool]:
-    """nbgrader's result (success, log, error) from :func:`_start_autograde`, and whether ``deadline`` (a
+def wait_autograde(pid: int, read_end: int, deadline: float) -> tuple[dict, bool]:
+    """nbgrader's result (success, log, error) from :func:`start_autograde`, and whether ``deadline`` (a
     ``time.monotonic()`` value) came first, in which case the child and its kernel were killed."""
     import select
 
@@ -266,142 +291,173 @@ def _wait_autograde(pid: int, read_end: int, deadline: float) -> tuple[dict, boo
         return {"success": False, "log": "", "error": "the notebook's run ended without a result"}, stopped
 
 
-class _Grading:
-    """One student's grading: its state, and one method a step (see :func:`grade_student`)."""
 
-    def __init__(self, root, assignment, student, prepared, options, sandboxed, log_dir, uid, scratch):
-        self.root, self.assignment, self.student, self.prepared = root, assignment, student, prepared
-        self.options, self.sandboxed, self.log_dir, self.uid, self.scratch_root = (options, sandboxed, log_dir, uid,
-                                                                                   scratch)
-        self.start = time.monotonic()
-        self.result = StudentResult(student, max_score=float(sum(p.exercise.points for p in prepared)))
-        self.notes: list[str] = []
-        self.logf = open(log_dir / f"{student}.log", "a")
-        self.phases: dict = {}
-        # the notebook may use the submission's time but for a reserve (the verdicts, the gradebook, the feedback)
-        self.reserve = min(60.0, 0.15 * options.limits.student_seconds)
 
-    def log(self, message: str) -> None:
-        self.logf.write((message or "").rstrip() + "\n")
-        self.logf.flush()
+# ---------------------------------------------------------------------------------------------------------------
+# the grader's side of one student
 
-    def phase(self, name: str) -> None:
-        self.phases[name] = time.monotonic() - self.start - sum(self.phases.values())
 
-    def left(self, margin: float = 0.0) -> float:
-        """Seconds left of the submission's time, less ``margin``."""
-        return self.options.limits.student_seconds - margin - (time.monotonic() - self.start)
+def submission(root: Path, assignment: str, student: str) -> tuple[dict | None, list[str], str]:
+    """The files of ``submitted/<student>/<assignment>`` to send to a grading host (relative path -> bytes), made
+    safe first (:func:`_safe_submission`), the notebook found (a renamed one is taken) and checked to be a notebook.
+    Returns the files (None when refused), notes, and the reason of a refusal."""
+    import nbformat
 
-    def submission(self):
-        """The submitted notebook's path, or None (and the result says why)."""
-        import nbformat
+    course = Course(root)
+    refused, notes = _safe_submission(course.submitted(), student, assignment)
+    if refused:
+        return None, notes, refused
+    folder = course.submitted(student, assignment)
+    path, note = _find_notebook(folder, assignment)
+    notes += [note] if note else []
+    if path is None:
+        return None, notes, "; ".join(notes)
+    try:
+        nbformat.read(path, as_version=4)
+    except Exception as exc:  # noqa: BLE001
+        return None, notes, f"not a readable notebook ({type(exc).__name__}: {str(exc)[:80]})"
+    files = {}
+    for path in sorted(folder.rglob("*")):
+        if path.is_file() and not path.is_symlink() and ".ipynb_checkpoints" not in path.parts:
+            files[path.relative_to(folder).as_posix()] = path.read_bytes()
+    return files, notes, ""
 
-        refused, self.notes = _safe_submission(Course(self.root).submitted(), self.student, self.assignment)
-        if refused:
-            self.result.status, self.result.reason = "error", refused
-            return None
-        path, note = _find_notebook(Course(self.root).submitted(self.student, self.assignment), self.assignment)
-        self.notes += [note] if note else []
-        if path is None:
-            self.result.status, self.result.reason = "error", "; ".join(self.notes)
-            return None
-        try:
-            nbformat.read(path, as_version=4)
-        except Exception as exc:  # noqa: BLE001
-            self.result.status = "error"
-            self.result.reason = f"not a readable notebook ({type(exc).__name__}: {str(exc)[:80]})"
-            return None
-        return path
 
-    def reset(self) -> None:
-        """Remove the student's earlier submission from the gradebook."""
+SKIPPED_DEMONSTRATIONS = (
+    "**Grader's note.** In the graded run of this notebook the demonstrations were left out (they train networks "
+    "for minutes, and no score depends on them): only the setup cell, your solution cells and the test cells were "
+    "run, so the other cells show no output here (each says so). Each exercise's score is the verdict of running "
+    "your functions on the visible and hidden cases in a fresh interpreter, exactly as when everything runs.")
+
+NOT_RUN = ("**Grader's note.** This notebook could not be run to the end in the grader (its kernel died or ran out "
+           "of resources), so it is shown without outputs. Each exercise's score is the verdict of running your "
+           "functions on the visible and hidden cases in a fresh interpreter.")
+
+
+class Recorder:
+    """The grader's side of a class: records each student's :class:`~coursekit.grading.task.Outcome` in the real
+    gradebook (nbgrader's autograde, not executing, on the notebook the grading host executed), computes the
+    verdicts, writes them as the scores, and generates the feedback page. Runs in the grader's own process only."""
+
+    STAGING = "executed"  # autograder/executed/<student>/<assignment>/: a host's executed notebook, while recorded
+
+    def __init__(self, root: Path, assignment: str, prepared: list, options: GradeOptions, log_dir: Path,
+                 skip_demonstrations: bool = False):
+        self.root, self.assignment, self.prepared, self.options = Path(root), assignment, prepared, options
+        self.log_dir, self.skip_demonstrations = log_dir, skip_demonstrations
+        self.course = Course(self.root)
+        # a notebook executed elsewhere, recorded as it is; and a submission that could not run, without outputs
+        self.executed_api = autograde_api(self.root, options, False, execute=False, keep_outputs=True,
+                                          submitted_directory=self.STAGING)
+        self.plain_api = autograde_api(self.root, options, False, execute=False)
+        self.db_url = self.plain_api.coursedir.db_url
+        self.max_score = float(sum(p.exercise.points for p in prepared))
+
+    def reset(self, students) -> None:
+        """Remove the students' earlier submissions from the gradebook."""
         from nbgrader.api import Gradebook, MissingEntry
 
         def remove():
             with Gradebook(self.db_url) as gb:
-                with contextlib.suppress(MissingEntry):
-                    gb.find_submission(self.assignment, self.student)
-                    gb.remove_submission(self.assignment, self.student)
+                for student in students:
+                    with contextlib.suppress(MissingEntry):
+                        gb.find_submission(self.assignment, student)
+                        gb.remove_submission(self.assignment, student)
 
         _with_retry(remove)
 
-    def start_rooms(self, path: Path) -> threading.Thread:
-        """The clean rooms, in a thread beside the kernel; their files live in the run's scratch folder."""
-        import nbformat
+    def graded(self) -> set:
+        """The students with a submission of the assignment in the gradebook."""
+        from nbgrader.api import Gradebook, MissingEntry
 
-        self.verdicts: dict = {}
-
-        def clean_rooms():
+        with Gradebook(self.db_url) as gb:
             try:
-                with open(self.log_dir / f"{self.student}.cleanroom.txt", "wb") as err:
-                    self.verdicts["outcomes"] = _run_cleanrooms(
-                        self.root, self.assignment, nbformat.read(path, as_version=4), self.prepared, self.scratch,
-                        self.options, self.sandboxed, self.uid, self.left(self.reserve / 2), err)
-            except BaseException as exc:  # noqa: BLE001 - reported as the clean room's failure
-                self.verdicts["error"] = f"{type(exc).__name__}: {exc}"
-                self.verdicts["trace"] = traceback.format_exc()
+                return {s.student.id for s in gb.assignment_submissions(self.assignment)}
+            except MissingEntry:
+                return set()
 
-        thread = threading.Thread(target=clean_rooms, daemon=True)
-        thread.start()
-        return thread
+    def refused(self, student: str, reason: str) -> StudentResult:
+        """A submission that was never sent to a host (not a notebook, missing, a link): no grade, a reason."""
+        return StudentResult(student, max_score=self.max_score, status="error", reason=reason)
 
-    def run_notebook(self, child: int, channel: int) -> None:
-        """Wait for the notebook's run; when it failed, record the submission without outputs all the same."""
-        outcome, stopped = _wait_autograde(child, channel, time.monotonic() + self.left(self.reserve))
-        self.log(outcome.get("log"))
-        if outcome.get("success"):
-            interrupted = _interrupted_cells(Course(self.root).autograded(self.student, self.assignment))
-            if interrupted:
-                self.notes.append(f"the notebook could not run to its end: cell {', '.join(map(str, interrupted))} "
-                                  f"ran longer than its time limit and was interrupted")
-            return
-        self.log(outcome.get("error"))
-        self.notes.append("the notebook ran out of time and was stopped" if stopped else
-                          "the notebook could not be run to the end")
-        # the restored test cells, no outputs: the verdicts give its scores, and the feedback page says what happened
-        with contextlib.redirect_stdout(self.logf), contextlib.redirect_stderr(self.logf):
-            self.reset()
-            fallback = _api(self.root, self.options, self.sandboxed, self.uid, execute=False,
-                            scratch=self.scratch).autograde(self.assignment, self.student, force=True, create=True)
-        self.log(fallback.get("log"))
-        _note_in_notebook(Course(self.root).autograded(self.student, self.assignment),
-                          "**Grader's note.** This notebook could not be run to the end in the grader (its kernel "
-                          "died or ran out of resources), so it is shown without outputs. Each exercise's score is "
-                          "the verdict of running your functions on the visible and hidden cases in a fresh "
-                          "interpreter.")
+    def record(self, outcome, notes: list[str]) -> StudentResult:
+        """Record one student's outcome; the student's result (score = the verdicts)."""
+        start = time.monotonic()
+        student = outcome.student
+        result = StudentResult(student, max_score=self.max_score)
+        notes = list(notes)
+        with open(self.log_dir / f"{student}.log", "a") as logf:
+            logf.write(outcome.log)
+            if outcome.cleanroom_log:
+                (self.log_dir / f"{student}.cleanroom.txt").write_bytes(outcome.cleanroom_log)
+            with contextlib.redirect_stdout(logf), contextlib.redirect_stderr(logf):
+                self.reset([student])
+                graded = self.course.autograded(student, self.assignment)
+                if outcome.executed is not None:
+                    staged = self.course.autograder / self.STAGING / student / self.assignment
+                    shutil.rmtree(staged.parent, ignore_errors=True)
+                    sandbox.copy_regular_files(self.course.submitted(student, self.assignment), staged)
+                    (staged / f"{self.assignment}.ipynb").write_bytes(outcome.executed)
+                    try:
+                        done = self.executed_api.autograde(self.assignment, student, force=True, create=True)
+                    finally:
+                        shutil.rmtree(staged.parent, ignore_errors=True)
+                        with contextlib.suppress(OSError):
+                            (self.course.autograder / self.STAGING).rmdir()
+                    interrupted = _interrupted_cells(graded)
+                    if interrupted:
+                        notes.append(f"the notebook could not run to its end: cell {', '.join(map(str, interrupted))} "
+                                     f"ran longer than its time limit and was interrupted")
+                else:
+                    notes.append(outcome.error or outcome.run_error or "the notebook could not be run")
+                    done = self.plain_api.autograde(self.assignment, student, force=True, create=True)
+            logf.write((done.get("log") or "").rstrip() + "\n")
+            if not done.get("success"):
+                logf.write((done.get("error") or "").rstrip() + "\n")
+            if outcome.room_note:
+                notes.append(outcome.room_note)
+            if outcome.error:
+                result.status = "error"
+            self._write_grades(result, outcome.rooms)
+            if outcome.executed is None:
+                _note_in_notebook(graded, NOT_RUN)
+            elif self.skip_demonstrations:
+                _note_in_notebook(graded, SKIPPED_DEMONSTRATIONS)
+            with contextlib.redirect_stdout(logf), contextlib.redirect_stderr(logf):
+                feedback = self.plain_api.generate_feedback(self.assignment, student, force=True)
+            if not feedback.get("success"):
+                notes.append("no feedback page (see the log)")
+                logf.write((feedback.get("error") or "").rstrip() + "\n")
+            phases = {**outcome.phases, "record": round(time.monotonic() - start, 3)}
+            logf.write(f"graded on {outcome.host or 'this machine'}; seconds per phase: "
+                       + ", ".join(f"{k} {v:.2f}" for k, v in phases.items()) + "\n")
+        result.reason = "; ".join(dict.fromkeys(n for n in notes if n))
+        result.seconds = outcome.seconds
+        return result
 
-    def room_outcomes(self, thread: threading.Thread) -> list:
-        thread.join(max(self.left(self.reserve / 2), 0) + 10)
-        shutil.rmtree(self.scratch, ignore_errors=True)
-        if "outcomes" in self.verdicts:
-            outcomes, reason = self.verdicts["outcomes"]
-        else:
-            self.log(self.verdicts.get("trace", "the clean room did not finish"))
-            outcomes = [({"cases": []}, {}) for _ in self.prepared]
-            reason = f"the clean room failed ({self.verdicts.get('error', 'it did not finish in time')})"
-        if reason:
-            self.notes.append(reason)
-        return outcomes
-
-    def write_grades(self, outcomes: list) -> None:
+    def _write_grades(self, result: StudentResult, outcomes: list) -> None:
         """The verdicts are the scores: into the gradebook, beside what the student's kernel said."""
         from nbgrader.api import Gradebook, MissingEntry
 
-        result = self.result
+        if len(outcomes) != len(self.prepared):
+            outcomes = [({"cases": []}, {}) for _ in self.prepared]
 
         def write():
+            result.exercises.clear()
+            result.kernel.clear()
+            result.suspected.clear()
             with Gradebook(self.db_url) as gb:
                 try:
-                    gb.find_submission(self.assignment, self.student)
+                    gb.find_submission(self.assignment, result.student)
                 except MissingEntry:
-                    gb.add_submission(self.assignment, self.student)
+                    gb.add_submission(self.assignment, result.student)
                 for prep, (out, arrays) in zip(self.prepared, outcomes):
                     cell = test_cell(prep.exercise.function)
                     ok, why = verdict(prep, out.get("cases", []), arrays, out.get("cell_errors", ()))
                     points = float(prep.exercise.points) if ok else 0.0
                     result.exercises[cell] = [points, float(prep.exercise.points), why]
                     try:
-                        grade = gb.find_grade(cell, self.assignment, self.assignment, self.student)
+                        grade = gb.find_grade(cell, self.assignment, self.assignment, result.student)
                     except MissingEntry:
                         continue
                     result.kernel[cell] = grade.auto_score
@@ -413,42 +469,3 @@ class _Grading:
 
         _with_retry(write)
         result.score = float(sum(v[0] for v in result.exercises.values()))
-
-    def feedback(self) -> None:
-        with contextlib.redirect_stdout(self.logf), contextlib.redirect_stderr(self.logf):
-            done = self.api.generate_feedback(self.assignment, self.student, force=True)
-        if not done.get("success"):
-            self.notes.append("no feedback page (see the log)")
-            self.log(done.get("error"))
-
-
-def grade_student(root: Path, assignment: str, student: str, prepared: list, options: GradeOptions, sandboxed: bool,
-                  kernel_seed: int, log_dir: Path, uid: int = sandbox.SANDBOX_UID,
-                  scratch: Path | None = None) -> StudentResult:
-    """Grade one student's submission of ``assignment`` (see the module's docstring); ``prepared`` holds the
-    exercises' cases and reference results, ``kernel_seed`` the seed of the hidden checks in the notebook itself (not
-    the grading seed), ``uid`` the sandbox's user, ``scratch`` the run's folder for temporary files."""
-    g = _Grading(root, assignment, student, prepared, options, sandboxed, log_dir, uid, scratch)
-    path = g.submission()
-    if path is None:
-        return g.result
-    g.scratch = Path(tempfile.mkdtemp(prefix=f"student-{_slug(student)}-", dir=scratch))
-    g.api = _api(root, options, sandboxed, uid, scratch=g.scratch)
-    g.db_url = g.api.coursedir.db_url
-    g.reset()
-    g.phase("prepare")
-    os.environ[SEED_ENV] = str(kernel_seed)
-    child, channel = _start_autograde(g.api, assignment, student, g.logf)  # forked before any thread starts
-    rooms = g.start_rooms(path)
-    g.run_notebook(child, channel)
-    g.phase("autograde")
-    outcomes = g.room_outcomes(rooms)
-    g.phase("clean room")
-    g.write_grades(outcomes)
-    g.phase("gradebook")
-    g.feedback()
-    g.phase("feedback")
-    g.log("seconds per phase: " + ", ".join(f"{k} {v:.2f}" for k, v in g.phases.items()))
-    g.result.reason = "; ".join(g.notes)
-    g.result.seconds = time.monotonic() - g.start
-    return g.result
