@@ -21,7 +21,7 @@ export MPLCONFIGDIR        := $(CURDIR)/.jupyter/matplotlib
 export MPLBACKEND          := Agg
 export PYDEVD_DISABLE_FILE_VALIDATION := 1
 
-.PHONY: help setup sandbox chromium demo test lab release site clean
+.PHONY: help setup sandbox postgresql chromium demo test lab release site clean
 
 help:
 	@echo "make demo     set up .venv, release the notebooks, grade the sample submissions, print the scores"
@@ -31,7 +31,7 @@ help:
 	@echo "make site     the course as a website in build/site/ (SOLUTIONS=0: without the solutions)"
 	@echo "make clean    remove .venv and everything generated"
 
-setup: $(STAMP) sandbox chromium
+setup: $(STAMP) sandbox postgresql chromium
 
 # The grader's sandbox is bubblewrap: installed from Debian's packages when we are root and it is missing.
 sandbox:
@@ -42,6 +42,19 @@ sandbox:
 	      echo "note: could not install bubblewrap; grading will not be isolated"; \
 	  else \
 	    echo "note: bubblewrap (bwrap) is missing: install it (sudo apt-get install bubblewrap) to grade in a sandbox"; \
+	  fi; }
+
+# A PostgreSQL gradebook (COURSEKIT_DB_URL, see README: Grading a class) is tested against a real server that the tests
+# start in a temporary folder: Debian's postgresql is installed when we are root and it is missing (the test does not use
+# the cluster the package itself may set up); without it that test is skipped.
+postgresql:
+	@ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || command -v initdb >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    echo "==> installing postgresql (the PostgreSQL gradebook's test starts a server of its own)"; \
+	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+	      postgresql >/dev/null) || echo "note: could not install postgresql; its test will be skipped"; \
+	  else \
+	    echo "note: postgresql is missing: install it (sudo apt-get install postgresql) to test a PostgreSQL gradebook"; \
 	  fi; }
 
 # The browser tests (tests/browser) drive Debian's Chromium through Playwright (which cannot download a browser of its

@@ -13,7 +13,9 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 
 c.CourseDirectory.root = HERE
 c.CourseDirectory.course_id = "segmentation"
-c.CourseDirectory.db_url = "sqlite:///" + os.path.join(HERE, "gradebook.db")
+# The gradebook: SQLite in this folder, or the database COURSEKIT_DB_URL names (several teaching assistants sharing a
+# PostgreSQL gradebook: postgresql+psycopg://USER:PASSWORD@HOST:5432/DBNAME; see README, Grading a class).
+c.CourseDirectory.db_url = os.environ.get("COURSEKIT_DB_URL") or "sqlite:///" + os.path.join(HERE, "gradebook.db")
 # Solution notebooks import coursekit only; no other file of an assignment folder is released.
 c.CourseDirectory.include = ["*.ipynb"]
 

@@ -28,7 +28,7 @@ def _environment(root: Path) -> None:
 def cmd_release(args) -> int:
     from .course import release
 
-    release(args.root, args.assignment or None)
+    release(args.root, args.assignment or None, measure=args.measure)
     return 0
 
 
@@ -61,22 +61,35 @@ def _rel(path: Path, root: Path) -> str:
 
 
 def _options(args):
+    from .grading import limits as measured
     from .grading.grader import GradeOptions
     from .grading.sandbox import Limits
 
+    # the cell and submission limits: the flags, else what was measured at release, else the defaults
+    fitted = measured.recorded(args.root, args.assignment)
+    if not fitted and (args.cell_timeout is None or args.time_limit is None):
+        print(f"note: no measured time limits for {args.assignment} (run `coursekit release {args.assignment}`): "
+              f"{measured.DEFAULT_CELL} s per cell, {measured.DEFAULT_SUBMISSION} s per submission")
+    cell = args.cell_timeout or fitted.get("cell_seconds", measured.DEFAULT_CELL)
+    student = args.time_limit or max(fitted.get("student_seconds", measured.DEFAULT_SUBMISSION), cell + 60)
     limits = Limits(memory_mb=args.memory_mb, processes=args.processes, file_mb=args.file_mb,
-                    cell_seconds=args.cell_timeout, student_seconds=args.time_limit, output_mb=args.output_mb,
+                    cell_seconds=cell, student_seconds=student, output_mb=args.output_mb,
                     scratch_mb=args.scratch_mb)
     return GradeOptions(jobs=args.jobs, limits=limits, case_seconds=args.case_timeout,
-                        require_sandbox=args.require_sandbox)
+                        require_sandbox=args.require_sandbox, skip_demonstrations=args.demonstrations)
 
 
 def cmd_grade(args) -> int:
     from .grading.grader import grade_class
 
+    options = _options(args)
+    print(f"limits: {options.limits.cell_seconds} s per cell, {options.limits.student_seconds} s per submission; "
+          + (f"grading on the Dask cluster at {args.cluster}" if args.cluster else
+             f"grading on this machine ({options.jobs or 'one per core'} workers)"))
     report = grade_class(args.root, args.assignment, submissions=Path(args.submissions) if args.submissions else None,
-                         students=args.student or None, options=_options(args),
-                         out=Path(args.out).resolve() if args.out else None)
+                         students=args.student or None, options=options,
+                         out=Path(args.out).resolve() if args.out else None, cluster=args.cluster,
+                         resume=args.resume)
     _print_report(report, args.root)
     return 0
 
@@ -93,11 +106,17 @@ def cmd_demo(args) -> int:
     from .grading.grader import GradeOptions, grade_class
 
     print("== 1/3 building the student notebooks from solutions/")
-    release(args.root)
+    release(args.root, measure=[DEMO_ASSIGNMENT])
     print(f"== 2/3 writing sample submissions of {DEMO_ASSIGNMENT} (full, partial, untouched stubs)")
     expected = make_samples(args.root, DEMO_ASSIGNMENT)
     print("== 3/3 autograding them (hidden tests included)")
-    report = grade_class(args.root, DEMO_ASSIGNMENT, students=list(expected), options=GradeOptions())
+    from .grading import limits as measured
+    from .grading.sandbox import Limits
+
+    fitted = measured.recorded(args.root, DEMO_ASSIGNMENT)
+    limits = Limits(cell_seconds=fitted.get("cell_seconds", measured.DEFAULT_CELL),
+                    student_seconds=fitted.get("student_seconds", measured.DEFAULT_SUBMISSION))
+    report = grade_class(args.root, DEMO_ASSIGNMENT, students=list(expected), options=GradeOptions(limits=limits))
     _print_report(report, args.root)
     wrong = [g for g in report.results if abs(g.score - expected[g.student]) > 1e-9]
     print()
@@ -129,13 +148,17 @@ def _quiet_lab_settings() -> None:
 def cmd_lab(args) -> int:
     from .grading import webguard
     from .paths import Course
+    from .viz import jupyterlab
 
     _quiet_lab_settings()
     # the formgrader's pages of students' work get a content security policy (no student script runs there)
     webguard.enable(Path(os.environ["JUPYTER_CONFIG_DIR"]))
+    # the course's style sheet for JupyterLab: nbgrader's Validate dialog wraps long lines instead of cutting them
+    jupyterlab.enable(Path(os.environ["JUPYTER_CONFIG_DIR"]))
     # nbgrader's exchange folder (autograder/exchange, as configured): without it the formgrader shows a warning
     Course(args.root).exchange.mkdir(parents=True, exist_ok=True)
     cmd = lab_command(args.root, args.extra)
+    cmd.insert(3, jupyterlab.OPTION)  # after `python -m jupyterlab`, before the options given on the command line
     os.chdir(args.root)
     os.execv(sys.executable, cmd)
     return 0  # pragma: no cover
@@ -165,6 +188,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("release", help="regenerate notebooks/ (student versions) from solutions/ with nbgrader")
     p.add_argument("assignment", nargs="*", help="assignments to release (default: all)")
+    p.add_argument("--no-measure", dest="measure", action="store_false",
+                   help="do not run the solution notebooks to fit the grading time limits (see README: Grading a "
+                        "class); by default each assignment whose source changed is measured once")
     p.set_defaults(func=cmd_release)
 
     p = sub.add_parser("samples", help="write the sample submissions of an assignment to autograder/submitted/")
@@ -182,22 +208,32 @@ def build_parser() -> argparse.ArgumentParser:
                    help="a folder in nbgrader's layout (PATH/<student>/ASSIGNMENT/ASSIGNMENT.ipynb), or a zip or "
                         "folder of LMS downloads named <student>_..._ASSIGNMENT.ipynb (default: autograder/submitted)")
     p.add_argument("--student", action="append", help="grade only this student (repeatable)")
-    p.add_argument("--jobs", type=int, default=0, help="parallel workers (default: one per core)")
+    p.add_argument("--cluster", metavar="tcp://HOST:8786",
+                   help="grade on the workers of this Dask scheduler (default: a local cluster of --jobs workers)")
+    p.add_argument("--jobs", type=int, default=0, help="local workers (default: one per core; not with --cluster)")
+    p.add_argument("--resume", action="store_true",
+                   help="grade only the students without a grade in the gradebook (after an interrupted run)")
     p.add_argument("--out", help="folder for grades.csv and logs (default: autograder/grades/ASSIGNMENT)")
     p.add_argument("--memory-mb", type=int, default=d.memory_mb, help=f"memory per process (default {d.memory_mb})")
     p.add_argument("--processes", type=int, default=d.processes,
                    help=f"processes per submission (default {d.processes})")
     p.add_argument("--file-mb", type=int, default=d.file_mb, help=f"largest file written (default {d.file_mb})")
-    p.add_argument("--cell-timeout", type=int, default=d.cell_seconds,
-                   help=f"seconds per notebook cell (default {d.cell_seconds})")
-    p.add_argument("--time-limit", type=int, default=d.student_seconds,
-                   help=f"seconds per submission, all included (default {d.student_seconds})")
+    p.add_argument("--cell-timeout", type=int, default=None,
+                   help="seconds per notebook cell (default: fitted to the solution's run at release, else 600)")
+    p.add_argument("--time-limit", type=int, default=None,
+                   help="seconds per submission, all included (default: fitted at release, else 1200)")
     p.add_argument("--output-mb", type=float, default=d.output_mb,
                    help=f"output a notebook may print (default {d.output_mb:g})")
     p.add_argument("--scratch-mb", type=int, default=d.scratch_mb,
                    help=f"size of a sandbox's writable folders, in memory (default {d.scratch_mb})")
     p.add_argument("--case-timeout", type=int, default=60, help="seconds per verdict case (default 60)")
-    p.add_argument("--require-sandbox", action="store_true", help="refuse to grade without bubblewrap")
+    p.add_argument("--require-sandbox", action="store_true",
+                   help="refuse to grade without bubblewrap (on every grading host)")
+    demo = p.add_mutually_exclusive_group()
+    demo.add_argument("--run-demonstrations", dest="demonstrations", action="store_false", default=None,
+                      help="run every cell, the demonstrations too (default: as decided at release)")
+    demo.add_argument("--skip-demonstrations", dest="demonstrations", action="store_true",
+                      help="run only the setup, solution and test cells")
     p.set_defaults(func=cmd_grade)
 
     p = sub.add_parser("student-copy", help="write the course as students may see it (no solutions, no hidden tests, "

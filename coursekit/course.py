@@ -97,12 +97,14 @@ def _check(result: dict, what: str) -> None:
         raise RuntimeError(f"nbgrader could not {what}:\n{detail.strip()}")
 
 
-def release(root: Path, names: list[str] | None = None, log=print) -> list[Path]:
+def release(root: Path, names: list[str] | None = None, log=print, measure: bool | list = False) -> list[Path]:
     """Generate the student version of each assignment into ``notebooks/`` (nbgrader ``generate_assignment``).
 
     ``solutions/NAME`` is copied to ``autograder/source/NAME`` (nbgrader's source folder), the assignment is generated
     into ``autograder/release/NAME`` and recorded in the gradebook, and the released notebooks are copied to
-    ``notebooks/NAME``. Returns the student notebooks written.
+    ``notebooks/NAME``. With ``measure`` (True: every assignment released; or a list of names) the source notebook
+    is run once, where it changed since it was last measured, and the grading time limits fitted to that run are
+    recorded (:mod:`coursekit.grading.limits`). Returns the student notebooks written.
     """
     names = names or assignments(root)
     unknown = sorted(set(names) - set(assignments(root)))
@@ -123,6 +125,13 @@ def release(root: Path, names: list[str] | None = None, log=print) -> list[Path]
         shutil.copytree(root / "autograder" / "release" / name, target)
         written += sorted(target.glob("*.ipynb"))
         log(f"released {name}: {', '.join(str(p.relative_to(root)) for p in sorted(target.glob('*.ipynb')))}")
+    if measure:
+        from .grading import limits
+
+        for name in names if measure is True else [n for n in names if n in measure]:
+            if not limits.recorded(root, name):
+                log(f"measuring {name}'s solution notebook once, to fit the grading time limits ...")
+                limits.record(root, name, log=log)
     return written
 
 

@@ -1,6 +1,6 @@
 """Where students are graded: a Dask cluster, the instructor's (``--cluster tcp://HOST:8786``) or a local one.
 
-One engine: without ``--cluster`` the grader starts a :class:`distributed.LocalCluster` of ``--jobs``
+One engine: without ``--cluster`` the grader starts a ``distributed.LocalCluster`` of ``--jobs``
 single-threaded worker processes on this machine and sends them the same tasks (:mod:`coursekit.grading.task`) as
 it sends a cluster's workers. Before grading, every worker is asked whether its sandbox works and whether it runs
 the same grading code (:func:`check_workers`); each is started warm (its fork server imports the grading code while

@@ -57,6 +57,7 @@ class ClassReport:
     log_dir: Path
     sandboxed: bool
     refused: list = field(default_factory=list)  # entries of --submissions that were not collected, with why
+    timings: dict = field(default_factory=dict)  # seconds: "start" (cluster, checks, references), "grading"
 
     def table(self, max_students_per_exercise: int = 8) -> str:
         width = max([16] + [len(r.student) + 2 for r in self.results])
@@ -232,6 +233,9 @@ def grade_class(root: Path, assignment: str, submissions: Path | None = None, st
     from .limits import recorded
     from .task import code_version
 
+    import time
+
+    began = time.monotonic()
     root = Path(root).resolve()
     if not exercises(assignment):
         raise ValueError(f"no exercise of {assignment} in the registry")
@@ -271,15 +275,17 @@ def grade_class(root: Path, assignment: str, submissions: Path | None = None, st
             for old in (log_dir / f"{student}.log", log_dir / f"{student}.cleanroom.txt"):
                 old.unlink(missing_ok=True)
         recorder.reset(students)
-        results = _grade_on(client, recorder, _bundle(root, assignment, prepared, options, skip, version), students,
-                            seed, progress, log) if students else {}
+        bundle = _bundle(root, assignment, prepared, options, skip, version)
+        started = time.monotonic()
+        results = _grade_on(client, recorder, bundle, students, seed, progress, log) if students else {}
+        timings = {"start": started - began, "grading": time.monotonic() - started}
     for student, notes in collected.notes.items():
         if student in results:
             results[student].reason = "; ".join([*notes, results[student].reason] if results[student].reason else notes)
     cells = [test_cell(p.exercise.function) for p in prepared]
     csv_path = write_grades_csv(root, assignment, out, cells, results.values())
     return ClassReport(assignment, [results[s] for s in students], cells, csv_path, course.feedback,
-                       log_dir, sandboxed, collected.refused)
+                       log_dir, sandboxed and all(r.sandboxed for r in results.values()), collected.refused, timings)
 
 
 def _cores() -> int:

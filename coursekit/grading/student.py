@@ -48,6 +48,7 @@ class StudentResult:
     kernel: dict = field(default_factory=dict)  # grade cell id -> score in the student's kernel
     suspected: list = field(default_factory=list)  # grade cells that passed in the kernel but failed the verdict
     seconds: float = 0.0
+    sandboxed: bool = True  # graded in the sandbox
 
 
 def autograde_api(root: Path, options: GradeOptions, sandboxed: bool, uid: int = sandbox.SANDBOX_UID,
@@ -433,6 +434,7 @@ class Recorder:
                        + ", ".join(f"{k} {v:.2f}" for k, v in phases.items()) + "\n")
         result.reason = "; ".join(dict.fromkeys(n for n in notes if n))
         result.seconds = outcome.seconds
+        result.sandboxed = outcome.sandboxed
         return result
 
     def _write_grades(self, result: StudentResult, outcomes: list) -> None:

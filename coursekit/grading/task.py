@@ -43,6 +43,7 @@ from .student import GradeOptions, autograde_api, run_cleanrooms, solution_cells
 __all__ = ["Bundle", "Task", "Outcome", "SandboxUnavailable", "grade_task", "host_facts", "warm", "code_version",
            "SLOT_UID_BASE"]
 
+MARGIN = 60  # seconds a grading process may run past the submission's time limit before the task kills it
 SLOT_UID_BASE = 61000  # each worker process's sandbox user when grading as root: 61000, 61001, ... (no login)
 _MAX_LOG = 4 * 2**20  # bytes of a student's log that come back
 
@@ -188,7 +189,7 @@ def grade_task(task: Task, bundle: Bundle) -> Outcome:
         raise SandboxUnavailable(f"the sandbox cannot be used on grading host {socket.gethostname()}: {problem}")
     sandboxed = problem is None
     uid = _slot_uid()
-    limit = bundle.options.limits.student_seconds + 60
+    limit = bundle.options.limits.student_seconds + MARGIN
     with tempfile.TemporaryDirectory(prefix="coursekit-grade-") as tmp:
         out = Path(tmp) / "outcome.pickle"
         proc = _context().Process(target=_grading_process, args=(task, bundle, sandboxed, uid, tmp, str(out)))
