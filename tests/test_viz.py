@@ -1,4 +1,5 @@
-"""Tests of coursekit.viz: palettes, label maps, overlays, side-by-side figures and confusion heatmaps."""
+"""Tests of coursekit.viz: the course's figure style, palettes (colour-blind-safe right and wrong), label maps,
+overlays, side-by-side figures and confusion heatmaps, and the course's style sheet for JupyterLab."""
 
 import doctest
 import importlib
@@ -21,6 +22,7 @@ from coursekit.viz import (  # noqa: E402
     confusion_heatmap,
     label_cmap,
     label_colors,
+    outcome_rgb,
     overlay,
     show_image,
     show_labels,
@@ -66,7 +68,7 @@ def test_all_lists_the_public_names():
 
 
 @pytest.mark.parametrize("name", ["coursekit.viz", "coursekit.viz.palette", "coursekit.viz.panels",
-                                  "coursekit.viz.confusion"])
+                                  "coursekit.viz.confusion", "coursekit.viz.style", "coursekit.viz.jupyterlab"])
 def test_docstring_examples_run(name):
     result = doctest.testmod(importlib.import_module(name), optionflags=doctest.NORMALIZE_WHITESPACE)
     assert result.attempted >= 1 and result.failed == 0
@@ -397,3 +399,138 @@ def test_confusion_heatmap_validation():
         confusion_heatmap(np.array([["a", "b"], ["c", "d"]]))
     with pytest.raises(TypeError, match="normalize"):
         confusion_heatmap(CM, normalize=1)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# the course's style: sizes JupyterLab shows as drawn, text that reads at that size, colour-blind-safe colours
+
+
+def test_course_style_text_reads_at_the_size_jupyterlab_shows():
+    from coursekit.viz.style import DPI, MIN_WIDTH, STYLE, WIDTH
+
+    assert WIDTH * DPI <= 864  # a full-width figure is not shrunk on a 1280-pixel screen with the file browser open
+    assert MIN_WIDTH >= 0.6 * WIDTH
+    px = lambda points: points * DPI / 72  # noqa: E731
+    assert px(STYLE["axes.titlesize"]) >= 12 and px(STYLE["figure.titlesize"]) >= 13
+    for key in ("font.size", "axes.labelsize", "xtick.labelsize", "ytick.labelsize", "legend.fontsize"):
+        assert px(STYLE[key]) >= 11, key
+
+
+def test_use_course_style_sets_rcparams_and_course_style_restores_them():
+    with matplotlib.rc_context():
+        viz.use_course_style()
+        assert matplotlib.rcParams["figure.dpi"] == viz.DPI
+        assert list(matplotlib.rcParams["figure.figsize"]) == [viz.WIDTH, 4.0]
+        assert matplotlib.rcParams["axes.prop_cycle"].by_key()["color"][0] == viz.OKABE_ITO["blue"]
+    before = matplotlib.rcParams["font.size"]
+    with viz.course_style():
+        assert matplotlib.rcParams["axes.titlesize"] == 13
+        fig = Figure()
+    assert matplotlib.rcParams["font.size"] == before
+    assert fig.get_dpi() == viz.DPI
+
+
+@pytest.mark.parametrize("n", range(1, 7))
+def test_side_by_side_fits_the_notebook_without_leaving_it_half_empty(n):
+    fig = side_by_side([np.eye(8)] * n)
+    assert viz.MIN_WIDTH - 1e-9 <= fig.get_figwidth() <= viz.WIDTH + 1e-9
+    assert fig.get_figheight() <= 5.0
+
+
+@pytest.mark.parametrize("c", [2, 4, 8, 21])
+def test_confusion_heatmap_fits_the_notebook(c):
+    ax = confusion_heatmap(np.ones((c, c)))
+    assert viz.MIN_WIDTH - 1e-9 <= ax.figure.get_figwidth() <= viz.WIDTH + 1e-9
+
+
+def test_new_figures_of_single_panels_are_not_narrow():
+    for ax in (show_image(np.eye(4)), show_labels(LABELS), overlay(np.eye(3), LABELS)):
+        assert viz.MIN_WIDTH - 1e-9 <= ax.figure.get_figwidth() <= viz.WIDTH + 1e-9
+
+
+# Machado, Oliveira & Fernandes (2009): what a colour looks like with no L, M or S cones (linear RGB, severity 1).
+DICHROMACY = {
+    "protanopia": [[0.152286, 1.052583, -0.204868], [0.114503, 0.786281, 0.099216], [-0.003882, -0.048116, 1.051998]],
+    "deuteranopia": [[0.367322, 0.860646, -0.227968], [0.280085, 0.672501, 0.047413], [-0.011820, 0.042940, 0.968881]],
+    "tritanopia": [[1.255528, -0.076749, -0.178779], [-0.078411, 0.930809, 0.147602], [0.004733, 0.691367, 0.303900]],
+    "normal vision": np.eye(3),
+}
+
+
+def _lab(rgb) -> np.ndarray:
+    """CIE L*a*b* (D65) of sRGB colours ``(..., 3)`` in [0, 1]."""
+    rgb = np.asarray(rgb, dtype=float)
+    linear = np.where(rgb <= 0.04045, rgb / 12.92, ((rgb + 0.055) / 1.055) ** 2.4)
+    xyz = linear @ np.array([[0.4124, 0.3576, 0.1805], [0.2126, 0.7152, 0.0722], [0.0193, 0.1192, 0.9505]]).T
+    t = xyz / np.array([0.95047, 1.0, 1.08883])
+    f = np.where(t > (6 / 29) ** 3, np.cbrt(t), t / (3 * (6 / 29) ** 2) + 4 / 29)
+    return np.stack([116 * f[..., 1] - 16, 500 * (f[..., 0] - f[..., 1]), 200 * (f[..., 1] - f[..., 2])], axis=-1)
+
+
+def smallest_difference(colors) -> tuple[float, str]:
+    """The smallest colour difference (CIE76 Delta E) between two of ``colors`` (sRGB in [0, 1]) as seen with each
+    common dichromacy and with normal vision, and where it is."""
+    colors = np.asarray(colors, dtype=float)
+    linear = np.where(colors <= 0.04045, colors / 12.92, ((colors + 0.055) / 1.055) ** 2.4)
+    worst = (np.inf, "")
+    for vision, matrix in DICHROMACY.items():
+        seen = np.clip(linear @ np.asarray(matrix, dtype=float).T, 0, 1)
+        srgb = np.where(seen <= 0.0031308, 12.92 * seen, 1.055 * seen ** (1 / 2.4) - 0.055)
+        lab = _lab(srgb)
+        for i in range(len(colors)):
+            for j in range(i + 1, len(colors)):
+                worst = min(worst, (float(np.linalg.norm(lab[i] - lab[j])), f"colours {i} and {j}, {vision}"))
+    return worst
+
+
+def test_the_dichromacy_check_tells_green_and_red_apart_only_with_normal_vision():
+    green, red = (0.2, 0.75, 0.3), (0.9, 0.2, 0.2)   # the threshold explorer's true and false positives, before
+    distance, where = smallest_difference([green, red])
+    assert distance < 15 and "deuteranopia" in where
+
+
+def test_right_and_wrong_are_colour_blind_safe():
+    from matplotlib.colors import to_rgb
+
+    outcomes = [to_rgb(viz.OUTCOME_COLORS[k]) for k in ("TP", "FP", "FN", "TN")]
+    distance, where = smallest_difference(outcomes)
+    assert distance >= 30, f"true and false positives, misses and true negatives: Delta E {distance:.1f} ({where})"
+    assert smallest_difference([to_rgb(viz.CORRECT), to_rgb(viz.INCORRECT)])[0] >= 60
+    with viz.course_style():
+        lines = [to_rgb(c) for c in matplotlib.rcParams["axes.prop_cycle"].by_key()["color"][:4]]
+    assert smallest_difference(lines)[0] >= 15  # the first four lines of a plot
+
+
+def test_outcome_rgb():
+    pred = np.array([[1, 1, 0, 0, 1]])
+    truth = np.array([[1, 0, 1, 0, 1]])
+    valid = np.array([[1, 1, 1, 1, 0]], dtype=bool)
+    rgb = outcome_rgb(pred, truth, valid)
+    from matplotlib.colors import to_rgb
+
+    expected = [to_rgb(viz.OUTCOME_COLORS[k]) for k in ("TP", "FP", "FN", "TN")] + [(1.0, 1.0, 1.0)]
+    np.testing.assert_allclose(rgb[0], expected)
+    np.testing.assert_allclose(outcome_rgb(pred.astype(bool), truth), outcome_rgb(pred, truth))
+    assert [p.get_label().split(":")[0] for p in viz.outcome_patches()] == ["TP", "FP", "FN"]
+    with pytest.raises(ValueError, match="one shape"):
+        outcome_rgb(pred, truth[:, :3])
+    with pytest.raises(TypeError, match="pred"):
+        outcome_rgb(np.array([["a"]]), truth)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# the style sheet for JupyterLab
+
+
+def test_the_lab_style_sheet_wraps_the_validate_dialog_and_keeps_other_rules(tmp_path):
+    from coursekit.viz import jupyterlab
+
+    sheet = tmp_path / "custom" / "custom.css"
+    sheet.parent.mkdir()
+    sheet.write_text("body { color: black; }\n")
+    assert jupyterlab.enable(tmp_path) == sheet
+    jupyterlab.enable(tmp_path)  # twice: one copy of the course's rules
+    text = sheet.read_text()
+    assert text.startswith("body { color: black; }")
+    assert text.count("#validation-message pre") == 1 and "white-space: pre-wrap" in text
+    assert jupyterlab.OPTION == "--LabApp.custom_css=True"

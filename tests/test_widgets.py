@@ -1,7 +1,8 @@
 """The explorers: the shared blitting base (a blitted step draws what a full redraw draws; a refused step changes
-nothing; a new explorer is a few short methods), the one validation rule for every explorer, the threshold explorer's
-numbers against scikit-learn, the docstring examples of every explorer module, and ``coursekit.widgets`` as the
-notebooks' name for them. Each chapter's explorer is tested further with its chapter (tests/test_chNN.py)."""
+nothing; a new explorer is a few short methods), what a student reads (the course's text sizes, whole slider
+descriptions, a picture at its own size, colour-blind-safe colours, legends the threshold line never crosses), the
+one validation rule for every explorer, the threshold explorer's numbers against scikit-learn, the docstring examples
+of every explorer module, and ``coursekit.widgets`` as the notebooks' name for them. Each chapter's explorer is tested further with its chapter (tests/test_chNN.py)."""
 
 import doctest
 import importlib
@@ -14,10 +15,12 @@ import pytest
 from PIL import Image
 from sklearn.metrics import f1_score, jaccard_score, precision_score, recall_score
 
-from coursekit import data, explorers, widgets
+from coursekit import data, explorers, viz, widgets
 from coursekit.explorers.base import Explorer
+from coursekit.viz.style import course_style
 
 EXPLORER_MODULES = ["coursekit.explorers", "coursekit.explorers.ch01_clustering",
+                    "coursekit.explorers.ch02_affinity_ncuts", "coursekit.explorers.ch03_snakes",
                     "coursekit.explorers.ch04_transposed_convolution", "coursekit.explorers.ch05_fcn_unet",
                     "coursekit.explorers.ch06_metrics", "coursekit.widgets"]
 
@@ -48,10 +51,19 @@ def build(name, photo):
         return widgets.mean_shift_explorer(photo, bandwidth=8.0, bandwidths=(8.0, 16.0), size=24), {"bandwidth": 16.0}
     if name == "stamps":
         return widgets.stamp_explorer([[1, 2], [3, 4]]), {"stride": 3}
+    if name == "sigma":
+        rng = np.random.default_rng(0)
+        points = np.concatenate([rng.normal(0.0, 0.3, (12, 2)), rng.normal(3.0, 0.3, (12, 2))])
+        return widgets.sigma_explorer(points, sigma=0.5, sigmas=(0.2, 0.5, 1.0, 3.0)), {"sigma": 3.0}
+    if name == "snake":
+        rows, cols = np.mgrid[:48, :48]
+        square = (np.abs(cols - 24) <= 10) & (np.abs(rows - 24) <= 9)
+        return (widgets.snake_explorer(0.2 + 0.6 * square, center=(24, 24), radius=16, n=16, max_iter=3),
+                {"alpha": 0.2})
     return widgets.receptive_field_explorer((1, 2)), {"layer": 2, "dilation": 3}
 
 
-KINDS = ["threshold", "kmeans", "mean shift", "stamps", "receptive field"]
+KINDS = ["threshold", "kmeans", "mean shift", "sigma", "snake", "stamps", "receptive field"]
 
 
 def pixels(png: bytes) -> np.ndarray:
@@ -69,7 +81,8 @@ def test_a_blitted_step_draws_what_a_full_redraw_draws(name, photo):
     blitted = pixels(ex.picture.value)
     for artist in ex._moving:
         artist.set_animated(False)
-    ex._canvas.draw()
+    with course_style():  # as the explorer draws (the number of ticks that fit depends on the font's size)
+        ex._canvas.draw()
     full = np.asarray(ex._canvas.buffer_rgba())[..., :3].astype(int)
     assert blitted.shape == full.shape
     # the moving artists (and their axes' frames) are drawn last: where one crosses a static artist drawn above
@@ -155,6 +168,81 @@ def test_a_new_explorer_is_a_few_short_methods():
         ex.update(9.0)
     assert ex.slider.value == 2.0 and ex.widget.children[-1] is ex.picture
     assert "application/vnd.jupyter.widget-view+json" in ex._repr_mimebundle_()
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# what a student reads: every explorer in the course's style, its labels whole, its picture at its own size
+
+
+def _visible_texts(figure):
+    """The texts the figure draws (titles, axis and tick labels of the axes that are on, legends, other texts), with
+    their boxes."""
+    renderer = figure.canvas.get_renderer()
+    texts = list(figure.texts) + [t for legend in figure.legends for t in legend.get_texts()]
+    for ax in figure.axes:
+        texts += [ax.title, ax._left_title, ax._right_title, *ax.texts]
+        if ax.axison:
+            texts += [ax.xaxis.label, ax.yaxis.label]
+            for axis in (ax.xaxis, ax.yaxis):  # tick labels beyond the axis's limits are not drawn
+                low, high = sorted(axis.get_view_interval())
+                texts += [t for loc, t in zip(axis.get_ticklocs(), axis.get_ticklabels()) if low <= loc <= high]
+        if ax.get_legend() is not None:
+            texts += ax.get_legend().get_texts()
+    return [(t, t.get_window_extent(renderer)) for t in texts if t.get_visible() and t.get_text().strip()]
+
+
+@pytest.mark.parametrize("name", KINDS)
+def test_an_explorer_reads_at_the_size_jupyterlab_shows_it(name, photo):
+    ex, _ = build(name, photo)
+    width, height = ex._canvas.get_width_height(physical=True)
+    assert width <= viz.WIDTH * viz.DPI  # never shrunk on a 1280-pixel screen
+    texts = _visible_texts(ex.figure)
+    assert texts
+    for text, box in texts:
+        pixels = text.get_fontsize() * ex.figure.dpi / 72
+        assert pixels >= 11, f"{text.get_text()!r} is {pixels:.1f} px"
+        assert box.x0 >= -1 and box.y0 >= -1 and box.x1 <= width + 1 and box.y1 <= height + 1, \
+            f"{text.get_text()!r} runs out of the picture"
+    # shown at its own size: a VBox would otherwise stretch the picture (and its text) to the output's width
+    assert ex.picture.layout.width == f"{width}px" and ex.picture.layout.max_width == "100%"
+
+
+@pytest.mark.parametrize("name", KINDS)
+def test_every_slider_shows_its_whole_description(name, photo):
+    ex, _ = build(name, photo)
+    for slider in ex.sliders.values():
+        given = slider.style.description_width
+        assert given == "initial" or (given.endswith("px") and float(given[:-2]) >= 7 * len(slider.description)), \
+            f"{slider.description!r} in {given!r}: cut short (ipywidgets gives a description 80 px)"
+
+
+def test_the_threshold_explorer_paints_right_and_wrong_in_colour_blind_safe_colours(explorer):
+    from matplotlib.colors import to_rgb
+
+    ex, _, _ = explorer
+    for t in (0.2, 0.5, 0.8):
+        ex.update(t)
+        painted = {tuple(c) for c in np.round(np.asarray(ex._mask.get_array()).reshape(-1, 3), 3)}
+        allowed = {tuple(np.round(to_rgb(viz.OUTCOME_COLORS[k]), 3)) for k in ("TP", "FP", "FN", "TN")}
+        assert painted <= allowed | {(1.0, 1.0, 1.0)}, painted - allowed
+    legend = {t.get_text() for ax in ex.figure.axes if ax.get_legend() for t in ax.get_legend().get_texts()}
+    assert {"TP: correct", "FP: false alarm", "FN: missed"} <= legend
+
+
+def test_the_threshold_line_never_crosses_a_legend(explorer):
+    ex, _, _ = explorer
+    renderer = ex.figure.canvas.get_renderer()
+    curves = ex._line.axes
+    box = curves.get_window_extent(renderer)
+    xs = curves.transData.transform(np.column_stack([np.linspace(0, 1, 101), np.zeros(101)]))[:, 0]
+    legends = [ax.get_legend() for ax in ex.figure.axes if ax.get_legend() is not None]
+    assert len(legends) == 2
+    for legend in legends:
+        where = legend.get_window_extent(renderer)
+        crossing = (xs >= where.x0) & (xs <= where.x1) & (where.y0 < box.y1) & (where.y1 > box.y0)
+        assert not crossing.any(), f"the line at t = {np.linspace(0, 1, 101)[crossing][0]:.2f} crosses a legend"
+        for text in legend.get_texts():
+            assert text.get_fontsize() * ex.figure.dpi / 72 >= 11
 
 
 # ---------------------------------------------------------------------------------------------------------------

@@ -29,6 +29,13 @@ A new explorer subclasses :class:`Explorer`, precomputes what it can in ``__init
 
 The picture of every step is drawn by this module; an explorer that paints pixels itself (the stamps of chapter 4)
 extends ``_draw_moving``.
+
+Every explorer looks like the course's other figures: it is drawn in the course's style
+(:func:`coursekit.viz.style.course_style`: 72 dots an inch, so one point is one pixel, text of 11 to 14 pixels,
+Okabe-Ito colours) whether or not the notebook called :func:`coursekit.viz.use_course_style`; its picture is shown
+one pixel for one screen pixel (never stretched, shrunk only where the notebook is narrower), so a figure of the
+course's full width (:data:`coursekit.viz.WIDTH`, 12 inches) is 864 pixels wide. A slider's description is shown
+whole (its width fits the text, unless the explorer sets one).
 """
 
 from __future__ import annotations
@@ -37,6 +44,8 @@ import io
 from contextlib import contextmanager
 
 import numpy as np
+
+from ..viz.style import DPI, course_style
 
 __all__ = ["Explorer", "png"]
 
@@ -61,7 +70,7 @@ class Explorer:
     params : dict
         The initial parameters, checked by ``_validated``.
     figsize : (float, float)
-        Size of the figure in inches (72 dots an inch).
+        Size of the figure in inches (72 dots an inch: the course's full width is 12 inches).
 
     Attributes
     ----------
@@ -79,7 +88,7 @@ class Explorer:
         The figure (a bare Figure, not pyplot's: the notebook's inline backend must not show it again).
     """
 
-    DPI = 72
+    DPI = DPI
     SLIDERS_PER_ROW = 3
 
     def __init__(self, params: dict, figsize: tuple[float, float]):
@@ -133,24 +142,30 @@ class Explorer:
         from matplotlib.backends.backend_agg import FigureCanvasAgg
         from matplotlib.figure import Figure
 
-        self.figure = Figure(figsize=figsize, dpi=self.DPI, layout="constrained")
-        self._canvas = FigureCanvasAgg(self.figure)
-        self._moving = tuple(self._draw(self.figure))
-        axes = dict.fromkeys(a.axes for a in self._moving if a.axes is not None and a.axes.axison)
-        self._moving += tuple(spine for ax in axes for spine in ax.spines.values() if spine.get_visible())
-        self._move()
-        self._canvas.draw()                      # lays the figure out with every artist in it,
-        self.figure.set_layout_engine("none")    # keeps that layout,
-        self._laid_out()
-        for artist in self._moving:              # and keeps the pixels of all that does not move
-            artist.set_animated(True)
-        self._canvas.draw()
-        self._background = self._canvas.copy_from_bbox(self.figure.bbox)
+        with course_style():
+            self.figure = Figure(figsize=figsize, dpi=self.DPI, layout="constrained")
+            self._canvas = FigureCanvasAgg(self.figure)
+            self._moving = tuple(self._draw(self.figure))
+            axes = dict.fromkeys(a.axes for a in self._moving if a.axes is not None and a.axes.axison)
+            self._moving += tuple(spine for ax in axes for spine in ax.spines.values() if spine.get_visible())
+            self._move()
+            self._canvas.draw()                      # lays the figure out with every artist in it,
+            self.figure.set_layout_engine("none")    # keeps that layout,
+            self._laid_out()
+            for artist in self._moving:              # and keeps the pixels of all that does not move
+                artist.set_animated(True)
+            self._canvas.draw()
+            self._background = self._canvas.copy_from_bbox(self.figure.bbox)
         self.sliders = self._sliders()
         for name, slider in self.sliders.items():
+            if not slider.style.description_width:  # the whole description, not "bandwidt..."
+                slider.style.description_width = "initial"
             slider.observe(lambda change, name=name: self._on_slider(name, change["new"]), names="value")
         self.readout = widgets.HTML()
-        self.picture = widgets.Image(format="png")
+        # shown at its own size (a VBox would stretch it to the output's width), shrunk where the output is narrower
+        width = self._canvas.get_width_height(physical=True)[0]
+        self.picture = widgets.Image(format="png", layout=widgets.Layout(width=f"{width}px", max_width="100%",
+                                                                         height="auto"))
         self._show()
         controls = list(self.sliders.values())
         rows = [widgets.HBox(controls[i: i + self.SLIDERS_PER_ROW])

@@ -166,13 +166,13 @@ class SigmaExplorer(Explorer):
         graph.set_xlim(self.X[:, 0].min() - pad, self.X[:, 0].max() + pad)
         graph.set_ylim(self.X[:, 1].min() - pad, self.X[:, 1].max() + pad)
         graph.set_aspect("equal", adjustable="box")
-        graph.set_title("graph: darker edges for larger w_ij; Ncut sides", fontsize=10)
+        graph.set_title("graph: darker = larger w_ij", fontsize=11)
         graph.set_xticks([])
         graph.set_yticks([])
         self._matrix = matrix.imshow(view.W, cmap="viridis", vmin=0, vmax=1, interpolation="nearest")
         figure.colorbar(self._matrix, ax=matrix, fraction=0.046, label="w_ij")
         sorted_by = "nodes sorted by group" if self.labels is not None else "nodes in the order given"
-        matrix.set_title(f"affinity matrix W ({sorted_by})", fontsize=10)
+        matrix.set_title(f"affinity matrix W ({sorted_by})", fontsize=11)
         matrix.set_xlabel("node j")
         matrix.set_ylabel("node i")
         nodes = np.arange(len(self.X))
@@ -184,8 +184,8 @@ class SigmaExplorer(Explorer):
         vector.set_ylim(-1.15, 1.15)
         vector.set_xlabel("node i" + (" (sorted by group)" if self.labels is not None else ""))
         vector.set_ylabel("y_i / max |y|")
-        vector.set_title("second generalized eigenvector y", fontsize=10)
-        vector.legend(loc="lower right", fontsize=8)
+        vector.set_title("second generalized eigenvector y", fontsize=11)
+        vector.legend(loc="lower right", fontsize=11)
         return [*self._edges, self._points, self._matrix, self._vector, self._threshold]
 
     def _sliders(self) -> dict:

@@ -174,8 +174,8 @@ class SnakeExplorer(Explorer):
             self._starts.append(start)
             self._snakes.append(snake)
         left.set_title("image: the initial circle and the snake")
-        right.legend(loc="lower right", fontsize=8)
-        self._title = figure.suptitle("E = 0.00 after 0 steps", fontsize=10)
+        right.legend(loc="lower right", fontsize=11)
+        self._title = figure.suptitle("E = 0.00 after 0 steps", fontsize=11)
         return [*self._starts, *self._snakes, self._title]
 
     def _sliders(self) -> dict:

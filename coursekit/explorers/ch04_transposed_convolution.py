@@ -168,7 +168,7 @@ class StampExplorer(Explorer):
         self._colors = [colormaps["tab10"](n % 10) for n in range(self.x.size)]
         self._shades = colormaps["Greys"](np.linspace(0.0, 0.55, self._max_count + 1))
         self._draw_input(left)
-        self._kernel_text = left.text(0, self.x.shape[0] + 0.4, "", va="top", fontsize=11)
+        self._kernel_text = left.text(0, self.x.shape[0] + 0.4, "", va="top", fontsize=12)
         self._bar = self._draw_colorbar(figure, right)
         self._grid_lines = right.add_collection(LineCollection([], colors="0.6", linewidths=0.6))
         self._outlines = right.add_collection(LineCollection([], linewidths=2.0))
@@ -179,7 +179,7 @@ class StampExplorer(Explorer):
         right.set_ylim(gh + 0.05, -0.05)
         right.set_aspect("equal")
         right.axis("off")
-        self._title = right.set_title(" ", fontsize=12)
+        self._title = right.set_title(" ")
         self._draw_legend(right)
         return [self._grid_lines, self._outlines, self._frame_box]
 
@@ -216,7 +216,7 @@ class StampExplorer(Explorer):
                            Patch(facecolor=self._ADDED[:3], label="added by output_padding (zeros)"),
                            Line2D([], [], color="k", linestyle="--", linewidth=2.5, label="the output"),
                            Line2D([], [], color=self._colors[0], linewidth=2, label="a stamp (colour of its pixel)")],
-                  loc="upper center", bbox_to_anchor=(0.5, 0.0), ncol=2, fontsize=10, frameon=False)
+                  loc="upper center", bbox_to_anchor=(0.5, 0.0), ncol=2, frameon=False)
 
     def _laid_out(self) -> None:
         """The pixels of the two texts are kept by text (the region of each holds nothing else that moves), and the

@@ -155,15 +155,15 @@ class ReceptiveFieldExplorer(Explorer):
         left, right = figure.subplots(1, 2)
         paths, holes, _ = self.footprint()
         self._paths = left.imshow(paths, cmap="magma", vmin=0, vmax=1)
-        figure.colorbar(self._paths, ax=left, shrink=0.8, label="paths to the centre (share of the most)")
-        left.set_title("input pixels that reach the centre output")
+        figure.colorbar(self._paths, ax=left, shrink=0.8, label="paths (share of the most)")
+        left.set_title("input pixels reaching the centre")
         self._holes = right.imshow(holes, cmap="gray_r", vmin=0, vmax=1)
-        right.set_title("holes: never reached inside the field")
+        right.set_title("holes: never reached")
         ticks = [0, self.size // 2, self.size - 1]
         self._frames = []
         for ax in (left, right):
-            ax.set_xlabel("input column (offset from the centre)")
-            ax.set_ylabel("input row")
+            ax.set_xlabel("column offset from the centre")
+            ax.set_ylabel("row offset")
             ax.set_xticks(ticks, [str(t - self.size // 2) for t in ticks])
             ax.set_yticks(ticks, [str(t - self.size // 2) for t in ticks])
             self._frames.append(ax.add_patch(Rectangle((0, 0), 1, 1, fill=False, edgecolor="deepskyblue",

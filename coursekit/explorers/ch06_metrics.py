@@ -5,19 +5,20 @@ from __future__ import annotations
 import numpy as np
 
 from .._checks import as_real_array, check_int
+from ..viz.palette import outcome_patches, paint_outcomes
+from ..viz.style import WIDTH
 from ._validate import number_in
 from .base import Explorer
 
 __all__ = ["ThresholdExplorer", "threshold_explorer"]
 
-_TP, _FP, _FN = (0.2, 0.75, 0.3), (0.9, 0.2, 0.2), (0.25, 0.45, 0.95)
-
 
 class ThresholdExplorer(Explorer):
     """A threshold slider on a soft (probability) prediction of one foreground class.
 
-    Moving the slider thresholds ``prob >= t`` into a mask, redraws it over the ground truth (true positives green,
-    false positives red, false negatives blue) and updates IoU, Dice, precision and recall of the foreground class,
+    Moving the slider thresholds ``prob >= t`` into a mask, redraws it over the ground truth in the course's
+    colour-blind-safe colours (:data:`coursekit.viz.OUTCOME_COLORS`: true positives blue, false positives vermillion,
+    false negatives yellow) and updates IoU, Dice, precision and recall of the foreground class,
     computed by :mod:`coursekit.metrics` from the 2x2 confusion matrix. The counts at any threshold come from the
     sorted probabilities of the foreground and background pixels (a binary search), sorted once.
 
@@ -74,7 +75,7 @@ class ThresholdExplorer(Explorer):
         self._grid = np.linspace(0.0, 1.0, 101)
         scores = [self.metrics(t) for t in self._grid]
         self._curves = {name: np.array([s[name] for s in scores]) for name in ("IoU", "Dice", "precision", "recall")}
-        super().__init__({"threshold": threshold}, figsize=(3.1 * (3 if image is None else 4), 3.2))
+        super().__init__({"threshold": threshold}, figsize=(WIDTH if image is not None else 0.8 * WIDTH, 3.3))
 
     def confusion(self, threshold: float) -> np.ndarray:
         """The 2x2 confusion matrix (rows ground truth, columns prediction) of ``prob >= threshold``."""
@@ -104,18 +105,10 @@ class ThresholdExplorer(Explorer):
         return {"threshold": number_in(params["threshold"], "threshold", 1.0)}
 
     def _errors_rgb(self, threshold: float) -> np.ndarray:
-        pred = self.prob >= threshold
-        truth = self.target == 1
-        rgb = np.full(self.prob.shape + (3,), 0.15)
-        rgb[pred & truth] = _TP
-        rgb[pred & ~truth] = _FP
-        rgb[~pred & truth] = _FN
-        rgb[~self.valid] = 1.0
-        return rgb
+        return paint_outcomes(self.prob >= threshold, self._truth, self.valid)
 
     def _draw(self, figure) -> list:
-        from matplotlib.patches import Patch
-
+        self._truth = self.target == 1
         axes = list(figure.subplots(1, 3 if self.image is None else 4))
         if self.image is not None:
             ax = axes.pop(0)
@@ -124,23 +117,23 @@ class ThresholdExplorer(Explorer):
             ax.axis("off")
         soft, errors, curves = axes
         shown = soft.imshow(self.prob, cmap="magma", vmin=0, vmax=1)
-        figure.colorbar(shown, ax=soft, fraction=0.046, label="foreground probability")
+        figure.colorbar(shown, ax=soft, fraction=0.046, label="P(foreground)")
         soft.set_title("soft prediction")
         soft.axis("off")
         self._mask = errors.imshow(self._errors_rgb(self.params["threshold"]))
         errors.set_title("prediction vs ground truth")
         errors.axis("off")
-        kinds = ((_TP, "TP"), (_FP, "FP"), (_FN, "FN"))
-        errors.legend(handles=[Patch(color=color, label=label) for color, label in kinds], loc="lower center",
-                      bbox_to_anchor=(0.5, -0.2), ncol=3, fontsize=8, frameon=False)
+        # the legends lie outside the axes: below the mask, right of the curves (the threshold line never crosses them)
+        errors.legend(handles=outcome_patches(), loc="upper center", bbox_to_anchor=(0.5, 0.0), ncol=1,
+                      frameon=False, handlelength=1.2, borderaxespad=0.3)
         for name, values in self._curves.items():
-            curves.plot(self._grid, values, label=name)
+            curves.plot(self._grid, values, label=name, linewidth=2)
         self._line = curves.axvline(self.params["threshold"], color="k", linestyle="--")
         curves.set_xlabel("threshold t")
         curves.set_ylabel("score")
         curves.set_ylim(-0.02, 1.02)
         curves.set_title("metrics vs threshold")
-        curves.legend(fontsize=8, loc="lower center")
+        curves.legend(loc="center left", bbox_to_anchor=(1.0, 0.5), frameon=False, handlelength=1.2)
         return [self._mask, self._line]
 
     def _sliders(self) -> dict:

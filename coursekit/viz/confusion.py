@@ -6,6 +6,7 @@ import numpy as np
 
 from .._checks import as_real_array, check_choice
 from .panels import new_axes
+from .style import MIN_WIDTH, WIDTH
 
 __all__ = ["confusion_heatmap"]
 
@@ -86,8 +87,8 @@ def confusion_heatmap(cm, class_names=None, normalize: str | None = None, ax=Non
                   "all": m / m.sum()}[normalize]
     import matplotlib.pyplot as plt
 
-    side = max(4.0, 0.55 * c + 2.5)
-    ax = new_axes(ax, figsize=(side + 1.0, side))
+    side = min(WIDTH - 1.5, max(4.5, 0.45 * c + 2.5))
+    ax = new_axes(ax, figsize=(max(MIN_WIDTH, side + 1.5), side))
     finite = values[np.isfinite(values)]
     vmax = 1.0 if normalize is not None else (float(finite.max()) if finite.size and finite.max() > 0 else 1.0)
     shown = ax.imshow(np.ma.masked_invalid(values), cmap=plt.get_cmap(cmap).with_extremes(bad="0.85"), vmin=0.0,
@@ -113,7 +114,7 @@ def _annotate(ax, values: np.ndarray, vmax: float, counts: bool) -> None:
     c = values.shape[0]
     fig, box = ax.figure, ax.get_position()
     cell_pt = min(box.width * fig.get_figwidth(), box.height * fig.get_figheight()) * 72 / c
-    fontsize = float(np.clip(cell_pt / 3.0, 4.0, 10.0))
+    fontsize = float(np.clip(cell_pt / 3.0, 4.0, 12.0))
     for (i, j), v in np.ndenumerate(values):
         if not np.isfinite(v):
             text, color = "n/a", "0.3"

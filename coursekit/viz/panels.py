@@ -7,13 +7,14 @@ import numpy as np
 from .._checks import check_nonneg
 from ._validate import as_label_map, as_picture, check_legend, in_unit_range, resolve_classes, value_range
 from .palette import IGNORE_COLOR, colorize_labels, label_colors
+from .style import MIN_WIDTH, WIDTH
 
 __all__ = ["show_image", "show_labels", "overlay", "side_by_side"]
 
 _MAX_LEGEND_ALL = 12  # legends list every class up to this many classes, else only the classes present
 
 
-def new_axes(ax, figsize=(5, 5)):
+def new_axes(ax, figsize=(MIN_WIDTH, 5.0)):
     """``ax``, or the Axes of a new figure of ``figsize`` when it is None."""
     import matplotlib.pyplot as plt
 
@@ -48,8 +49,7 @@ def _legend_patches(lab, valid, num_classes, class_names, ignore_index, legend, 
 
 def _legend_beside(ax, patches) -> None:
     if patches:
-        ax.legend(handles=patches, loc="upper left", bbox_to_anchor=(1.02, 1.0), borderaxespad=0.0, fontsize="small",
-                  frameon=False)
+        ax.legend(handles=patches, loc="upper left", bbox_to_anchor=(1.02, 1.0), borderaxespad=0.0, frameon=False)
 
 
 def show_image(image, ax=None, title: str | None = None, *, vmin: float | None = 0.0, vmax: float | None = 1.0,
@@ -156,7 +156,7 @@ def show_labels(labels, ax=None, title: str | None = None, num_classes: int | No
     check_legend(legend)
     lab = as_label_map(labels)
     num_classes, names, valid = resolve_classes(lab, num_classes, class_names, ignore_index)
-    ax = new_axes(ax, figsize=(6, 4.5) if legend else (5, 5))
+    ax = new_axes(ax)
     ax.imshow(colorize_labels(lab, num_classes, ignore_index), interpolation="nearest")
     if legend:
         _legend_beside(ax, _legend_patches(lab, valid, num_classes, names, ignore_index, legend))
@@ -229,7 +229,7 @@ def overlay(image, labels, ax=None, alpha: float = 0.5, title: str | None = None
     paint = ~(valid & (lab == 0)) if skip_background else np.ones(lab.shape, dtype=bool)
     out = rgb.copy()
     out[paint] = (1.0 - alpha) * rgb[paint] + alpha * colorize_labels(lab, num_classes, ignore_index)[paint]
-    ax = new_axes(ax, figsize=(6, 4.5) if legend else (5, 5))
+    ax = new_axes(ax)
     ax.imshow(out, interpolation="nearest")
     if legend:
         _legend_beside(ax, _legend_patches(lab, valid, num_classes, names, ignore_index, legend,
@@ -255,7 +255,8 @@ def side_by_side(panels, titles=None, suptitle: str | None = None, figsize=None,
     suptitle : str, optional
         Title of the figure.
     figsize : (float, float), optional
-        Figure size in inches; by default 3.2 inches per panel.
+        Figure size in inches; by default 3 inches a panel, at least :data:`~coursekit.viz.style.MIN_WIDTH` and at
+        most the full width :data:`~coursekit.viz.style.WIDTH` (12 inches).
     num_classes : int, optional
         Number of classes of the label panels; by default ``len(class_names)``, else the largest label plus one.
     class_names : sequence of str, optional
@@ -293,7 +294,9 @@ def side_by_side(panels, titles=None, suptitle: str | None = None, figsize=None,
         stacked = np.concatenate([p.ravel() for p in labels])[None, :]
         num_classes, names, valid = resolve_classes(stacked, num_classes, class_names, ignore_index, "label panels")
     if figsize is None:
-        figsize = (3.2 * len(panels) + 0.4, 4.3 if labels and legend else 3.6)
+        width = min(WIDTH, max(MIN_WIDTH, 3.0 * len(panels)))
+        height = min(width / len(panels), 3.6) + 0.6 + (0.6 if labels and legend else 0) + (0.4 if suptitle else 0)
+        figsize = (width, height)
     fig, axes = plt.subplots(1, len(panels), figsize=figsize, layout="constrained", squeeze=False)
     for p, title, ax in zip(panels, titles, axes[0]):
         if p.dtype.kind != "f":
@@ -305,8 +308,7 @@ def side_by_side(panels, titles=None, suptitle: str | None = None, figsize=None,
             show_image(p, ax=ax, title=title, vmin=None, vmax=None, colorbar=True)
     if labels and legend:
         patches = _legend_patches(stacked, valid, num_classes, names, ignore_index, legend)
-        fig.legend(handles=patches, loc="outside lower center", ncols=min(len(patches), 6), fontsize="small",
-                   frameon=False)
+        fig.legend(handles=patches, loc="outside lower center", ncols=min(len(patches), 6), frameon=False)
     if suptitle is not None:
         fig.suptitle(suptitle)
     return fig

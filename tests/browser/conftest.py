@@ -2,9 +2,10 @@
 
 The server runs for the whole session on 127.0.0.1 (a free port, no token), from the course copy's root, so that
 nbgrader's course root (``autograder/``) lies inside the server's root; every Jupyter, IPython and matplotlib folder
-is a temporary one, and JupyterLab's news and update checks are off (as ``coursekit lab`` sets them). The server's
-whole process group is stopped at the end. Chromium is Debian's (``/usr/bin/chromium``, or ``$COURSEKIT_CHROMIUM``),
-driven by Playwright; without either, every browser test is skipped with a message that says what is missing.
+is a temporary one, JupyterLab's news and update checks are off and the course's style sheet is loaded (as
+``coursekit lab`` sets them). The server's whole process group is stopped at the end. Chromium is Debian's
+(``/usr/bin/chromium``, or ``$COURSEKIT_CHROMIUM``), driven by Playwright; without either, every browser test is
+skipped with a message that says what is missing.
 """
 
 from __future__ import annotations
@@ -84,16 +85,18 @@ class LabServer:
 
     def start(self) -> None:
         from coursekit.grading import webguard
+        from coursekit.viz import jupyterlab
 
         env = self.environment()
         webguard.enable(Path(env["JUPYTER_CONFIG_DIR"]))  # as `coursekit lab` does
+        jupyterlab.enable(Path(env["JUPYTER_CONFIG_DIR"]))  # the course's style sheet, as `coursekit lab` loads it
         cmd = [sys.executable, "-m", "jupyterlab", "--no-browser", "--ServerApp.ip=127.0.0.1",
                f"--ServerApp.port={self.port}", "--ServerApp.port_retries=0", "--IdentityProvider.token=",
                "--ServerApp.password=", f"--ServerApp.root_dir={self.root}",
                f"--LabApp.app_settings_dir={self.settings_dir()}", "--LabApp.news_url=",
                "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
                # window.jupyterapp: the page reads the kernel's own timestamps of each slider message from it
-               "--LabApp.expose_app_in_browser=True"]
+               "--LabApp.expose_app_in_browser=True", jupyterlab.OPTION]
         if hasattr(os, "geteuid") and os.geteuid() == 0:
             cmd.append("--allow-root")
         log = open(self.log_path, "wb")

@@ -1,10 +1,13 @@
 """Every chapter notebook in JupyterLab, in headless Chromium, as a student uses it.
 
-Solution notebooks (``solutions/NN_name``): Run All Cells runs every cell without an error; then every slider of every
-widget is found by its label and walked with the arrow keys, and after each key press the slider shows the next value,
-the widget's picture is a different image (its bytes, not only its URL), and its text changed and states the new
-value. The latency of each press (key to new output, in the page) and the kernel's time for it go to
-build/browser/latency.json; screenshots of each widget before and after its sliders moved go to build/browser/.
+Solution notebooks (``solutions/NN_name``): Run All Cells runs every cell without an error; on a laptop's screen
+(1280 pixels wide) every figure and widget picture is shown large enough to read (its text not shrunk below the
+course's sizes: 11 pixels for a title) and fills most of the notebook's width, and no widget's description or readout
+is cut (tests/browser/readability.py); then every slider of every widget is found by its label and walked with the
+arrow keys, and after each key press the slider shows the next value, the widget's picture is a different image (its
+bytes, not only its URL), and its text changed and states the new value. The latency of each press (key to new
+output, in the page) and the kernel's time for it go to build/browser/latency.json; screenshots of every figure as the
+laptop shows it, and of each widget before and after its sliders moved, go to build/browser/.
 
 Student notebooks (``notebooks/NN_name``): Run All Cells stops, as it does for a student who has not started, at the
 first exercise check, which says that the function is not implemented yet; every cell above it ran without an
@@ -26,6 +29,7 @@ import pytest
 from conftest import REPO
 
 from . import lab as jl
+from . import readability as rd
 
 pytestmark = pytest.mark.browser
 
@@ -69,6 +73,18 @@ def test_solution_runs_and_every_slider_redraws(page, lab, chapter, artifacts, l
     assert not failed, f"code cells that raised: {failed}"
     assert all(c["count"] for c in cells), "Run All Cells did not run every code cell"
 
+    # what a student reads on a laptop: figures not shrunk to unreadable text, filling the width; labels shown whole
+    viewport = page.viewport_size
+    page.set_viewport_size(rd.LAPTOP)
+    page.wait_for_timeout(500)
+    pictures = rd.pictures(page)
+    for p in pictures:
+        if not p["widget"]:
+            page.locator(f'[data-coursekit-picture="{p["n"]}"]').screenshot(
+                path=artifacts / f"{chapter}-figure-{p['n']:02d}.png")
+    unreadable, cut = rd.unreadable(pictures), rd.cut_labels(page)
+    page.set_viewport_size(viewport)
+
     sliders = jl.sliders(page)
     for widget in sorted({s.widget for s in sliders}):
         own = [s for s in sliders if s.widget == widget]
@@ -89,6 +105,9 @@ def test_solution_runs_and_every_slider_redraws(page, lab, chapter, artifacts, l
             })
         own[0].area.screenshot(path=artifacts / f"{name}-after.png")
     assert not page.console_errors, "errors in the browser console:\n" + "\n".join(page.console_errors)
+    assert not unreadable, (f"figures too small to read or too narrow on a {rd.LAPTOP['width']}-pixel screen "
+                            f"(screenshots: build/browser/{chapter}-figure-*.png):\n" + "\n".join(unreadable))
+    assert not cut, f"widget labels cut short on a {rd.LAPTOP['width']}-pixel screen: {cut}"
 
 
 @pytest.mark.parametrize("chapter", chapters("notebooks"))
