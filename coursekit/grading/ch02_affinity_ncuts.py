@@ -196,14 +196,10 @@ def _well_posed_eigen(W) -> bool:
 
 def _split_ncuts(W, y):
     """Ncut of every threshold between consecutive distinct sorted values of ``y`` (ascending ``t``)."""
-    d = W.sum(axis=1)
-    values = np.unique(y)
-    out = []
-    for t in (values[:-1] + values[1:]) / 2:
-        A = y > t
-        cut = W[A][:, ~A].sum()
-        out.append(cut / d[A].sum() + cut / d[~A].sum())
-    return np.array(out), (values[:-1] + values[1:]) / 2
+    d, values = W.sum(axis=1), np.unique(y)
+    thresholds = (values[:-1] + values[1:]) / 2
+    cuts = [W[y > t][:, y <= t].sum() for t in thresholds]
+    return np.array([c / d[y > t].sum() + c / d[y <= t].sum() for c, t in zip(cuts, thresholds)]), thresholds
 
 
 def _clear_best(W, y, margin=1e-6) -> bool:
