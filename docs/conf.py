@@ -57,6 +57,7 @@ html_css_files = ["course.css"]
 html_js_files = [("widgets-mathjax.js", {"defer": "defer", "priority": 900})]
 html_copy_source = False      # the pages only: no notebook sources (and so no solution) beside them
 html_show_sourcelink = False
+html_search_scorer = str(HERE / "search_scorer.js")  # a chapter's page ahead of the API reference for the same words
 html_theme_options = {
     "home_page_in_toc": True,
     "show_toc_level": 2,
