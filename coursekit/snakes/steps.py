@@ -144,19 +144,20 @@ def _viterbi(v, offsets, unary, alpha, beta, dbar, closing=None) -> tuple[np.nda
     """
     n, k = len(v), len(offsets)
     O = offsets[:, None, None] - 2 * offsets[None, :, None] + offsets[None, None, :]   # (k, k, k, 2)
-    O_flat, O_curv = np.ascontiguousarray(O.reshape(-1, 2).T), beta * _squared_norm(O)
+    O_curv = beta * _squared_norm(O)                                                 # beta ||O_abc||^2
     cands = v[:, None, :] + offsets[None, :, :]                                      # (n, k, 2)
     # the terms of each pair (v_i at b, v_{i+1} at c): tension, and the unary term of v_{i+1}
     pair = _tension(cands[:-1, :, None], cands[1:, None, :], alpha, dbar) + unary[1:, None, :]   # (n - 1, k, k)
     d = v[:-2] - 2 * v[1:-1] + v[2:]                                                 # d_i, i = 1..n-2
+    # 2 beta d_i . O_abc = p_a - 2 p_b + p_c with p = 2 beta (offsets . d_i): only the ||O_abc||^2 term needs (a, b, c)
+    p = 2 * beta * (d @ offsets.T)                                                   # (n - 2, k)
     S = unary[0][:, None] + pair[0]
     tables = [S]
+    M = np.empty((k, k, k))
     for i in range(1, n - 1):
-        d_i = d[i - 1]
-        M = ((2 * beta * d_i) @ O_flat).reshape(k, k, k)                  # over (a, b, c): 2 beta d_i . O_abc
-        M += O_curv                                                         # + beta ||O_abc||^2
-        M += (S + beta * (d_i @ d_i))[:, :, None]                           # + beta ||d_i||^2 + S(a, b)
-        S = M.min(axis=0) + pair[i]                                         # S(b, c)
+        p_i, d_i = p[i - 1], d[i - 1]
+        np.add(O_curv, (S + p_i[:, None])[:, :, None], out=M)              # S(a, b) + p_a + beta ||O_abc||^2
+        S = M.min(axis=0) + (beta * (d_i @ d_i) - 2 * p_i[:, None] + p_i[None, :]) + pair[i]   # S(b, c)
         tables.append(S)
     if closing is not None:
         S = S + closing(cands[n - 2][:, None], cands[n - 1][None, :])
