@@ -100,3 +100,18 @@ def message_of(exercise_id, fn, **kw):
     with pytest.raises(CheckFailed) as info:
         check(exercise_id, fn, **kw)
     return str(info.value)
+
+
+#: The grading seeds a plausible mistake must fail for (hidden cases are drawn from the seed).
+SEEDS = [0, 1, 7, 12345, 2**40 + 3]
+
+
+def assert_mistake_caught(exercise_id, fn, seeds=SEEDS):
+    """A plausible mistake fails the visible check, whose message names ``hint("<id>")`` without giving the hint
+    unasked, and the hidden cases of every seed."""
+    from coursekit.grading import get_exercise
+
+    msg = message_of(exercise_id, fn)
+    assert f'hint("{exercise_id}")' in msg and get_exercise(exercise_id).hint not in msg, msg
+    for seed in seeds:
+        message_of(exercise_id, fn, hidden=True, seed=seed)

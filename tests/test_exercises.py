@@ -13,9 +13,8 @@ from coursekit.course import assignments
 from coursekit.grading import CheckFailed, check, exercises
 from coursekit.grading.check import case_rng
 
-from conftest import REPO, load_functions
+from conftest import REPO, SEEDS, load_functions
 
-SEEDS = [0, 1, 7, 12345, 2**40 + 3]
 EXERCISES = [ex for name in assignments(REPO) for ex in exercises(name)]
 
 
