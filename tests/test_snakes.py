@@ -255,6 +255,36 @@ def test_dp_step_exhaustive_open_six_vertices_and_window_five():
                         tension="spacing", dbar=dbar) == pytest.approx(best, rel=1e-9)
 
 
+@pytest.mark.parametrize("window", [1, 3, 5, 7])
+@pytest.mark.parametrize("tension", ["squared", "spacing"])
+def test_the_fast_programme_equals_the_plain_one(window, tension):
+    # dp_step calls coursekit.snakes._fast.viterbi; the plain recursion in steps._viterbi is what it must equal, on
+    # chains long and short, with and without the terms that close a contour, with infinite (pinned) unary terms
+    from coursekit.snakes._fast import viterbi
+    from coursekit.snakes.energies import _curvature, _tension
+    from coursekit.snakes.steps import _offsets, _viterbi
+
+    o = _offsets(window)
+    rng = np.random.default_rng(window)
+    for n in (2, 3, 4, 9, 40):
+        v = rng.uniform(5, 30, size=(n, 2))
+        unary = rng.normal(size=(n, len(o))) * rng.uniform(0.1, 5)
+        if n > 3:
+            unary[:2, np.arange(len(o)) != len(o) // 2] = np.inf
+        alpha, beta = rng.uniform(0, 2, size=2)
+        dbar = None if tension == "squared" else float(rng.uniform(0.5, 4))
+        v0, v1 = v[0], v[1]
+
+        def closing(a, b):
+            return _tension(b, v0, alpha, dbar) + _curvature(a, b, v0, beta) + _curvature(b, v0, v1, beta)
+
+        for close in (None, closing if n >= 3 else None):
+            fast_path, fast_min = viterbi(v, o, unary, alpha, beta, dbar, close)
+            plain_path, plain_min = _viterbi(v, o, unary, alpha, beta, dbar, close)
+            assert fast_min == pytest.approx(plain_min, rel=1e-12, abs=1e-12), (n, close)
+            np.testing.assert_array_equal(fast_path, plain_path)
+
+
 def test_dp_step_keeps_a_minimum_and_pins_by_index():
     # with nothing to gain, nothing moves (and a tie is no reason to move)
     v = circle((10, 10), 4, 8)

@@ -3,9 +3,12 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import numpy as np
 
 from .._checks import check_choice
+from ._fast import viterbi
 from ._validate import TENSIONS, check_pin, check_snake
 from .energies import _bilinear, _curvature, _dbar, _squared_norm, _tension, _total
 
@@ -17,11 +20,14 @@ __all__ = ["greedy_step", "dp_step"]
 _RTOL = 1e-10
 
 
+@lru_cache(maxsize=16)
 def _offsets(window: int) -> np.ndarray:
-    """The ``window^2`` integer offsets ``(dx, dy)`` in the order dy = -r..r, then dx = -r..r."""
+    """The ``window^2`` integer offsets ``(dx, dy)`` in the order dy = -r..r, then dx = -r..r (read-only)."""
     r = window // 2
     dy, dx = np.mgrid[-r:r + 1, -r:r + 1]
-    return np.stack([dx.ravel(), dy.ravel()], axis=1).astype(np.float64)
+    offsets = np.stack([dx.ravel(), dy.ravel()], axis=1).astype(np.float64)
+    offsets.flags.writeable = False
+    return offsets
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -135,29 +141,19 @@ def _viterbi(v, offsets, unary, alpha, beta, dbar, closing=None) -> tuple[np.nda
     ``closing(a, b)`` of the last two (the terms of a closed contour that wrap around). Returns the chosen offset
     indices and the minimum.
 
-    ``S(a, b)``: the least energy of vertices ``0..i`` with ``v_{i-1}`` at offset ``a`` and ``v_i`` at offset ``b``.
-    Candidates share one offset grid, so the second difference of candidates ``(a, b, c)`` is the current one plus
-    that of the offsets, ``d_i + O_abc`` with ``d_i = v_{i-1} - 2 v_i + v_{i+1}`` and ``O_abc = o_a - 2 o_b + o_c``:
-    the curvature term ``beta ||d_i + O_abc||^2 = beta ||d_i||^2 + 2 beta d_i . O_abc + beta ||O_abc||^2`` needs
-    tables of ``O`` computed once per step, not once per vertex. The tables ``S`` are kept for the way back, where
-    the best ``a`` of each ``(b, c)`` on the path is found again.
+    ``S(a, b)``: the least energy of vertices ``0..i`` with ``v_{i-1}`` at offset ``a`` and ``v_i`` at offset ``b``;
+    each vertex adds the minimum over ``a``. The tables are kept for the way back, where the best ``a`` of each
+    ``(b, c)`` on the path is found again. This is the plain version: :func:`coursekit.snakes._fast.viterbi`
+    computes the same faster, and is what :func:`dp_step` calls.
     """
-    n, k = len(v), len(offsets)
-    O = offsets[:, None, None] - 2 * offsets[None, :, None] + offsets[None, None, :]   # (k, k, k, 2)
-    O_curv = beta * _squared_norm(O)                                                 # beta ||O_abc||^2
-    cands = v[:, None, :] + offsets[None, :, :]                                      # (n, k, 2)
-    # the terms of each pair (v_i at b, v_{i+1} at c): tension, and the unary term of v_{i+1}
-    pair = _tension(cands[:-1, :, None], cands[1:, None, :], alpha, dbar) + unary[1:, None, :]   # (n - 1, k, k)
-    d = v[:-2] - 2 * v[1:-1] + v[2:]                                                 # d_i, i = 1..n-2
-    # 2 beta d_i . O_abc = p_a - 2 p_b + p_c with p = 2 beta (offsets . d_i): only the ||O_abc||^2 term needs (a, b, c)
-    p = 2 * beta * (d @ offsets.T)                                                   # (n - 2, k)
-    S = unary[0][:, None] + pair[0]
+    n = len(v)
+    cands = v[:, None, :] + offsets[None, :, :]                             # (n, k, 2): each vertex's candidates
+    S = unary[0][:, None] + _tension(cands[0][:, None], cands[1][None, :], alpha, dbar) + unary[1][None, :]
     tables = [S]
-    M = np.empty((k, k, k))
-    for i in range(1, n - 1):
-        p_i, d_i = p[i - 1], d[i - 1]
-        np.add(O_curv, (S + p_i[:, None])[:, :, None], out=M)              # S(a, b) + p_a + beta ||O_abc||^2
-        S = M.min(axis=0) + (beta * (d_i @ d_i) - 2 * p_i[:, None] + p_i[None, :]) + pair[i]   # S(b, c)
+    for i in range(1, n - 1):  # S(b, c) = min_a [S(a, b) + curvature(a, b, c)] + tension(b, c) + U_{i+1}(c)
+        a, b, c = cands[i - 1][:, None, None], cands[i][None, :, None], cands[i + 1][None, None, :]
+        S = ((S[:, :, None] + _curvature(a, b, c, beta)).min(axis=0) + _tension(b[0], c[0], alpha, dbar)
+             + unary[i + 1][None, :])
         tables.append(S)
     if closing is not None:
         S = S + closing(cands[n - 2][:, None], cands[n - 1][None, :])
@@ -171,7 +167,6 @@ def _viterbi(v, offsets, unary, alpha, beta, dbar, closing=None) -> tuple[np.nda
 
 
 def _dp_step(energy, v, alpha, beta, gamma, window, pin, prior, prior_weight, closed, dbar):
-    n = len(v)
     offsets = _offsets(window)
     if closed:  # rotate so that the pinned pair is v_0, v_1
         v_rot = np.roll(v, -pin, axis=0)
@@ -189,7 +184,7 @@ def _dp_step(energy, v, alpha, beta, gamma, window, pin, prior, prior_weight, cl
         def closing(a, b):  # the terms of a closed contour that involve v_{n-1} and v_0
             return _tension(b, v0, alpha, dbar) + _curvature(a, b, v0, beta) + _curvature(b, v0, v1, beta)
 
-    choice, minimum = _viterbi(v_rot, offsets, unary, alpha, beta, dbar, closing)
+    choice, minimum = viterbi(v_rot, offsets, unary, alpha, beta, dbar, closing)
     new = v_rot + offsets[choice]
     if closed:
         new = np.roll(new, pin, axis=0)
@@ -212,8 +207,9 @@ def dp_step(energy, v, alpha, beta, gamma, window=5, pin=0, *, prior=None, prior
         ``S_{i+1}(b, c) = min_a [S_i(a, b) + beta ||c - 2b + a||^2] + alpha ||c - b||^2 + U_{i+1}(c)``
 
     with ``U_i(c) = gamma E_image(c) + lambda ||c - vhat_i||^2`` (and ``alpha (dbar - ||c - b||)^2`` for the spacing
-    tension), and the minimum read off the last table. Cost
-    ``O(n window^6)`` time, ``O(n window^4)`` memory. For a closed contour vertices ``pin`` and ``pin + 1`` (mod
+    tension), and the minimum read off the last table. Cost ``O(n window^6)`` time as written (the minimum over
+    ``a`` is a distance transform, which takes it to ``O(n window^5)``: :mod:`coursekit.snakes._fast`),
+    ``O(n window^4)`` memory. For a closed contour vertices ``pin`` and ``pin + 1`` (mod
     ``n``) stay where they are, which makes the rest a chain with known ends, so the step is exact; for an open
     contour nothing is pinned. The current contour is one of the choices, so ``E`` never increases; the contour is
     kept unless the minimum is lower by more than rounding.
