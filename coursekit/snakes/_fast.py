@@ -1,5 +1,5 @@
-"""Speed for the dynamic-programming snake: the same Viterbi programme as :func:`coursekit.snakes.steps._viterbi`,
-computed faster.
+"""Speed for the dynamic-programming snake: the same Viterbi programme as the plain
+``coursekit.snakes.steps._viterbi``, computed faster.
 
 :func:`~coursekit.snakes.steps.dp_step` validates its arguments, then calls :func:`viterbi` here; it is tested equal
 to the plain version (``tests/test_snakes.py``, "the fast programme equals the plain one"), and
@@ -89,8 +89,8 @@ def _tables(v, offsets, window, unary, alpha, beta, dbar) -> np.ndarray:
 
 
 def viterbi(v, offsets, unary, alpha, beta, dbar, closing=None) -> tuple[np.ndarray, float]:
-    """:func:`coursekit.snakes.steps._viterbi`, the same arguments and result: the offsets of an open chain's
-    minimum, and the minimum."""
+    """``coursekit.snakes.steps._viterbi`` computed faster, with the same arguments and result: the offsets of an
+    open chain's minimum, and the minimum."""
     n, k = len(v), len(offsets)
     w = int(round(np.sqrt(k)))
     Qy, Qx, O = _offset_tables(w, float(beta))
