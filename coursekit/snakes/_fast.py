@@ -98,12 +98,12 @@ def viterbi(v, offsets, unary, alpha, beta, dbar, closing=None) -> tuple[np.ndar
     along_y, by_y = np.empty((w, w, w * k)), np.empty((w, w * k))
     along_x, by_x = np.empty((w, w, w, k)), np.empty((k, k))
     # views made once: the loop below is the programme's cost, five numpy calls a vertex
-    rows, tables = list(S.reshape(n - 1, w, 1, w * k)), list(S)
+    for_y, tables = list(S.reshape(n - 1, w, 1, w * k)), list(S)   # each table, and laid out for the y pass
     by_y_for_x = by_y.reshape(w, w, k).transpose(1, 0, 2)[:, :, None, :]
     along_x_flat, by_x_t = along_x.reshape(w, k, k), by_x.T
     add, least = np.add, np.minimum.reduce
     for i in range(1, n - 1):  # S[i] += min_a [S_i(a, b) + beta ||O_abc||^2]
-        add(rows[i - 1], Qy, along_y)                      # [a_y, c_y, (a_x, b)]
+        add(for_y[i - 1], Qy, along_y)                     # [a_y, c_y, (a_x, b)]
         least(along_y, 0, None, by_y)                      # [c_y, (a_x, b)]: min over a_y
         add(by_y_for_x, Qx, along_x)                       # [a_x, c_y, c_x, b]
         least(along_x_flat, 0, None, by_x)                 # [c, b]: min over a_x
