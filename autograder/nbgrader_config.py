@@ -30,12 +30,13 @@ c.Execute.interrupt_on_timeout = True
 c.OverwriteCells.add_missing_cells = True
 # Test cells are restored from the source; nbgrader warns "checksum has changed" for every test cell with hidden
 # tests, an untouched submission's too (students receive them without): RestoreCells warns only about real edits.
+# The cells' nbgrader metadata are checked by nbgrader's rules with its schema checked once, not once a cell.
 c.Autograde.sanitize_preprocessors = [
     "nbgrader.preprocessors.ClearOutput",
     "nbgrader.preprocessors.DeduplicateIds",
     "nbgrader.preprocessors.OverwriteKernelspec",
     "coursekit.grading.restore.RestoreCells",
-    "nbgrader.preprocessors.CheckCellMetadata",
+    "coursekit.grading.metadata.CheckCellMetadata",
 ]
 
 # A warning written to stderr in a test cell must not turn a passing check into zero: drop warning lines.

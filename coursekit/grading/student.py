@@ -73,7 +73,7 @@ def autograde_api(root: Path, options: GradeOptions, sandboxed: bool, uid: int =
         *(["coursekit.grading.kernel.SandboxExecute"] if execute else []), "nbgrader.preprocessors.IgnorePattern",
         "nbconvert.preprocessors.ClearMetadataPreprocessor", "nbgrader.preprocessors.LimitOutput",
         "nbgrader.preprocessors.SaveAutoGrades", "nbgrader.preprocessors.AssignLatePenalties",
-        "nbgrader.preprocessors.CheckCellMetadata"]
+        "coursekit.grading.metadata.CheckCellMetadata"]
     if keep_outputs:
         extra.Autograde.sanitize_preprocessors = [
             p for p in config.Autograde.sanitize_preprocessors if "ClearOutput" not in str(p)]
