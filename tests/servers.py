@@ -35,13 +35,16 @@ def _stop(proc: subprocess.Popen) -> None:
 
 
 class DaskCluster:
-    """``dask scheduler`` and ``n`` single-threaded ``dask worker`` processes on 127.0.0.1."""
+    """``dask scheduler`` and ``n`` single-threaded ``dask worker`` processes on 127.0.0.1, with Dask's unread
+    diagnostics off as the README starts them (:func:`coursekit.grading.cluster.quiet_environment`)."""
 
     def __init__(self, workers: int = 2, env: dict | None = None, worker_env: dict | None = None):
         self.port = free_port()
         self.address = f"tcp://127.0.0.1:{self.port}"
         self.logs = Path(tempfile.mkdtemp(prefix="coursekit-dask-"))
-        self.env = {**os.environ, **(env or {})}
+        from coursekit.grading.cluster import quiet_environment
+
+        self.env = {**os.environ, **quiet_environment(), **(env or {})}  # as the README starts them
         self.worker_env = {**self.env, **(worker_env or {})}
         self.scheduler = self._start("scheduler", [str(BIN / "dask"), "scheduler", "--host", "127.0.0.1", "--port",
                                                     str(self.port), "--no-dashboard"], self.env)

@@ -203,3 +203,22 @@ def test_a_task_stops_a_grading_that_outlives_its_limit(tmp_path, monkeypatch):
     outcome = T.grade_task(T.Task("x", {}, 0), bundle)
     assert "stopped at the time limit" in outcome.error
     assert time.monotonic() - start < 30
+
+
+def test_the_readme_starts_a_cluster_with_the_local_clusters_settings():
+    """The local cluster runs without Dask's unread diagnostics (profiler, system monitor, fast tick); the README
+    tells an instructor to start a cluster's scheduler and workers the same way, with these variables, which Dask
+    reads as the same settings."""
+    import re
+
+    from conftest import REPO
+    from coursekit.grading.cluster import QUIET, quiet_environment
+
+    readme = (REPO / "README.md").read_text()
+    commands = readme.split("dask scheduler --host")[0].rsplit("```bash", 1)[1]
+    exported = dict(re.findall(r"(DASK_[A-Z_]+)=(\S+)", commands))
+    assert exported == quiet_environment()
+    script = "import dask, distributed, json, sys; print(json.dumps({k: dask.config.get(k) for k in sys.argv[1:]}))"
+    seen = subprocess.run([sys.executable, "-c", script, *QUIET], env={**os.environ, **exported},
+                          capture_output=True, text=True, check=True).stdout
+    assert json.loads(seen) == QUIET

@@ -247,6 +247,7 @@ def grade_class(root: Path, assignment: str, submissions: Path | None = None, st
     submitted = course.submitted()
     students = students or (sorted(p.name for p in submitted.iterdir() if (p / assignment).is_dir())
                             if submitted.is_dir() else [])
+    students = list(dict.fromkeys(students))  # each student graded, and recorded, once
     if not students:
         raise FileNotFoundError(f"no submission of {assignment} in autograder/submitted/<student>/{assignment}/")
     if not cluster:

@@ -58,7 +58,7 @@ class _OnceCheckedSchema(BaseMetadataValidator):
 
 class CellMetadataValidator(MetadataValidator, _OnceCheckedSchema):
     """nbgrader's metadata validator (its current schema version): its own rules on grade ids, points and cell
-    types, then the schema's, checked through :class:`_OnceCheckedSchema`."""
+    types, then the schema's, checked through ``_OnceCheckedSchema``."""
 
 
 @functools.lru_cache(maxsize=1)

@@ -53,10 +53,13 @@ class StudentResult:
 
 def autograde_api(root: Path, options: GradeOptions, sandboxed: bool, uid: int = sandbox.SANDBOX_UID,
                   execute: bool = True, scratch: Path | None = None, skip_demonstrations: bool = False,
-                  db_url: str | None = None, keep_outputs: bool = False, submitted_directory: str | None = None):
+                  db_url: str | None = None, keep_outputs: bool = False, submitted_directory: str | None = None,
+                  score: bool = True):
     """nbgrader's API on the course in ``root`` configured to grade: the notebook executed in the sandboxed kernel
     (``execute``), or not executed at all; ``keep_outputs`` records a notebook executed elsewhere as it is (no
-    ``ClearOutput``), read from ``submitted_directory``."""
+    ``ClearOutput``), read from ``submitted_directory``. Without ``score`` (a grading host's run, which the grader
+    records again), the executed notebook is all it makes: nbgrader's steps after the execution (output limits,
+    scores, late penalties, the metadata check) are left to the grader's recording, which does all of them."""
     from nbgrader.apps import NbGraderAPI
     from traitlets.config import Config
 
@@ -70,10 +73,11 @@ def autograde_api(root: Path, options: GradeOptions, sandboxed: bool, uid: int =
     extra.SandboxExecute.max_output_mb = options.limits.output_mb
     extra.SandboxExecute.skip_demonstrations = skip_demonstrations
     extra.Autograde.autograde_preprocessors = [
-        *(["coursekit.grading.kernel.SandboxExecute"] if execute else []), "nbgrader.preprocessors.IgnorePattern",
-        "nbconvert.preprocessors.ClearMetadataPreprocessor", "nbgrader.preprocessors.LimitOutput",
-        "nbgrader.preprocessors.SaveAutoGrades", "nbgrader.preprocessors.AssignLatePenalties",
-        "coursekit.grading.metadata.CheckCellMetadata"]
+        *(["coursekit.grading.kernel.SandboxExecute"] if execute else []),
+        *(["nbgrader.preprocessors.IgnorePattern", "nbconvert.preprocessors.ClearMetadataPreprocessor",
+           "nbgrader.preprocessors.LimitOutput", "nbgrader.preprocessors.SaveAutoGrades",
+           "nbgrader.preprocessors.AssignLatePenalties", "coursekit.grading.metadata.CheckCellMetadata"]
+          if score else [])]
     if keep_outputs:
         extra.Autograde.sanitize_preprocessors = [
             p for p in config.Autograde.sanitize_preprocessors if "ClearOutput" not in str(p)]
@@ -382,7 +386,8 @@ class Recorder:
         return StudentResult(student, max_score=self.max_score, status="error", reason=reason)
 
     def record(self, outcome, notes: list[str]) -> StudentResult:
-        """Record one student's outcome; the student's result (score = the verdicts)."""
+        """Record one student's outcome; the student's result (score = the verdicts). The student's earlier
+        submission was removed from the gradebook before the class was sent (:meth:`reset`)."""
         start = time.monotonic()
         student = outcome.student
         result = StudentResult(student, max_score=self.max_score)
@@ -392,7 +397,6 @@ class Recorder:
             if outcome.cleanroom_log:
                 (self.log_dir / f"{student}.cleanroom.txt").write_bytes(outcome.cleanroom_log)
             with contextlib.redirect_stdout(logf), contextlib.redirect_stderr(logf):
-                self.reset([student])
                 graded = self.course.autograded(student, self.assignment)
                 if outcome.executed is not None:
                     staged = self.course.autograder / self.STAGING / student / self.assignment

@@ -8,8 +8,8 @@ The grader (:mod:`coursekit.grading.grader`) sends one :class:`Task` per student
 2. forks a grading process of its own (from a fork server that has nbgrader imported already) in a session of its
    own, which builds a **private scratch course** in a temporary folder: the assignment's source notebook, the
    student's submission and a private SQLite gradebook that holds only the assignment (the bundle's copy);
-3. there, nbgrader's autograde runs the notebook in the sandboxed kernel (a child with a deadline), and the clean
-   rooms run beside it (:mod:`coursekit.grading.room`), exactly as on one machine;
+3. there, nbgrader's autograde restores the test cells and runs the notebook in the sandboxed kernel (a child with
+   a deadline; the grader scores it), and the clean rooms run beside it (:mod:`coursekit.grading.room`);
 4. waits for it until the submission's time limit (plus a minute): Dask cannot interrupt a running task, so the
    task itself kills that process's whole session when the time is up;
 5. returns an :class:`Outcome`: the executed notebook, the clean rooms' reports (numbers only) and the logs.
@@ -22,6 +22,7 @@ cases (data) and the kernel's seed for this student only.
 from __future__ import annotations
 
 import contextlib
+import gc
 import hashlib
 import multiprocessing
 import os
@@ -126,13 +127,14 @@ _SLOT: list = []
 
 
 def _context():
-    """A fork server that has the grading code imported: each student's grading process is forked from it (fast,
-    and from a process with one thread, unlike a Dask worker)."""
+    """A fork server that has the grading code imported and warmed (:mod:`coursekit.grading.preload`): each
+    student's grading process is forked from it (fast, and from a process with one thread, unlike a Dask worker)."""
     global _CONTEXT
     if _CONTEXT is None:
         ctx = multiprocessing.get_context("forkserver")
         ctx.set_forkserver_preload(["coursekit.grading.task", "coursekit.grading.kernel", "nbgrader.apps",
-                                    "nbgrader.preprocessors", "nbconvert.exporters", "nbclient", "zmq"])
+                                    "nbgrader.preprocessors", "nbconvert.exporters", "nbclient", "zmq",
+                                    "coursekit.grading.preload"])
         _CONTEXT = ctx
     return _CONTEXT
 
@@ -232,6 +234,9 @@ def _die_with_parent() -> None:
 
 
 def _grading_process(task: Task, bundle: Bundle, sandboxed: bool, uid: int, tmp: str, out: str) -> None:
+    # what the fork server holds is never garbage here: the collector leaves it alone (gc.freeze), rather than go
+    # through all of it, and copy the memory it touches, on its first full collection
+    gc.freeze()
     os.setsid()  # the task kills this whole session (kernel and clean rooms included) at the time limit
     _die_with_parent()
     from .grader import quiet_warnings
@@ -294,7 +299,7 @@ def _run(task: Task, bundle: Bundle, sandboxed: bool, uid: int, tmp: Path, logf)
     course = Course(root)
     scratch = Path(tempfile.mkdtemp(prefix="student-", dir=tmp))
     api = autograde_api(root, options, sandboxed, uid, scratch=scratch, skip_demonstrations=bundle.skip_demonstrations,
-                        db_url="sqlite:///" + str(course.autograder / "gradebook.db"))
+                        db_url="sqlite:///" + str(course.autograder / "gradebook.db"), score=False)
     phase("prepare")
     os.environ[SEED_ENV] = str(task.kernel_seed)
     child, channel = start_autograde(api, assignment, student, logf)  # forked before any thread starts

@@ -19,6 +19,7 @@ all (``autograder/templates``).
 from __future__ import annotations
 
 import base64
+import functools
 import hashlib
 import json
 import re
@@ -115,12 +116,20 @@ def sanitize(html: str) -> str:
 
 @pass_context
 def markdown2html(context, source: str) -> str:
-    """nbconvert's markdown filter (attachments embedded), its HTML sanitized, its formulas typeset as MathML."""
+    """nbconvert's markdown filter (attachments embedded), its HTML sanitized, its formulas typeset as MathML. The
+    same markdown (a chapter's text, the same in every student's notebook) is rendered once per process."""
+    attachments = context.get("cell", {}).get("attachments") or {}
+    return _markdown(source, json.dumps(attachments, sort_keys=True) if attachments else "")
+
+
+@functools.lru_cache(maxsize=2048)
+def _markdown(source: str, attachments: str) -> str:
+    """The page's HTML of a markdown cell and its attachments (JSON). nbconvert reads files next to the notebook
+    only when it embeds images, which it does not here: nothing else goes into the result."""
     from nbconvert.filters.markdown_mistune import IPythonRenderer, MarkdownWithMath
 
-    cell = context.get("cell", {})
-    renderer = IPythonRenderer(escape=False, attachments=cell.get("attachments", {}), anchor_link_text="¶",
-                               path=context.get("resources", {}).get("metadata", {}).get("path", ""))
+    renderer = IPythonRenderer(escape=False, attachments=json.loads(attachments) if attachments else {},
+                               anchor_link_text="¶")
     return typeset(sanitize(MarkdownWithMath(renderer=renderer).render(source)))
 
 
