@@ -231,7 +231,7 @@ def grade_class(root: Path, assignment: str, submissions: Path | None = None, st
     from ..course import course_seed, release
     from .cluster import check_workers, open_client
     from .limits import recorded
-    from .task import code_version
+    from .task import code_version, ready
 
     import time
 
@@ -277,6 +277,11 @@ def grade_class(root: Path, assignment: str, submissions: Path | None = None, st
                 old.unlink(missing_ok=True)
         recorder.reset(students)
         bundle = _bundle(root, assignment, prepared, options, skip, version)
+        if students:
+            try:  # every host's fork server warm (it was warming while the class was prepared)
+                client.run(ready)
+            except Exception as exc:  # noqa: BLE001 - such a host's tasks fail then, each with its reason
+                log(f"a grading host's fork server did not start: {type(exc).__name__}: {exc}")
         started = time.monotonic()
         results = _grade_on(client, recorder, bundle, students, seed, progress, log) if students else {}
         timings = {"start": started - began, "grading": time.monotonic() - started}

@@ -41,8 +41,8 @@ from . import sandbox
 from .check import SEED_ENV
 from .student import GradeOptions, autograde_api, run_cleanrooms, solution_cells, start_autograde, wait_autograde
 
-__all__ = ["Bundle", "Task", "Outcome", "SandboxUnavailable", "grade_task", "host_facts", "warm", "code_version",
-           "SLOT_UID_BASE"]
+__all__ = ["Bundle", "Task", "Outcome", "SandboxUnavailable", "grade_task", "host_facts", "warm", "ready",
+           "code_version", "SLOT_UID_BASE"]
 
 MARGIN = 60  # seconds a grading process may run past the submission's time limit before the task kills it
 SLOT_UID_BASE = 61000  # each worker process's sandbox user when grading as root: 61000, 61001, ... (no login)
@@ -148,6 +148,20 @@ def warm() -> str:
     with _children_allowed():
         forkserver.ensure_running()
     return socket.gethostname()
+
+
+def ready() -> str:
+    """Wait until this worker's fork server (started by :func:`warm`) has imported and warmed the grading code, so
+    that the class's first students are not kept waiting for it: called once the grader has prepared the class."""
+    with _children_allowed():
+        proc = _context().Process(target=_nothing)
+        proc.start()
+        proc.join(300)
+    return socket.gethostname()
+
+
+def _nothing() -> None:
+    """A first child of the fork server: it starts once the fork server has done its imports."""
 
 
 @contextlib.contextmanager
