@@ -274,3 +274,15 @@ def test_markdown_is_rendered_once_but_each_cell_with_its_own_attachments():
     webguard._markdown.cache_clear()
     assert template.render(cell={"source": source, "attachments": {"p.png": pixel}}) == first
     assert "<math" in first
+
+
+def test_the_fork_servers_warm_up_runs_and_leaves_what_it_promises():
+    """What the grading hosts' fork server imports to warm itself: it runs without error (its import never fails,
+    so an error would only cost time, silently) and leaves the clean rooms' package entries computed."""
+    from coursekit.grading import preload, sandbox
+    from coursekit.grading.registry import exercises
+
+    sandbox.package_entries.cache_clear()
+    preload._warm()
+    assert sandbox.package_entries.cache_info().currsize == len({tuple(sorted(set(ex.modules)))
+                                                                  for ex in exercises()}) > 0
